@@ -1,0 +1,1 @@
+"""entropi.commands package."""

@@ -1,0 +1,182 @@
+"""Pydantic models of the whole entropi configuration, the tier names and the known tool schemas.
+
+Scope: the shape, types, ranges and cross-checks of a configuration (every model forbids unknown keys),
+plus `known_tools()`, the tool JSON schemas shipped in `entropi/defaults/tools/`.
+Non-goals: reading or merging config files and resolving relative paths (see `loader.py`); checking that a
+model or LoRA file exists or loads (the runtime does that and falls back to the base for a missing adapter).
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+TIERS: tuple[str, ...] = ("thinking", "normal", "code", "simple")
+TierName = Literal["thinking", "normal", "code", "simple"]
+
+
+def defaults_dir() -> Path:
+    """The package's `defaults/` directory (default config, tier prompts, tool schemas)."""
+    return Path(str(resources.files("entropi").joinpath("defaults")))
+
+
+@cache
+def _load_tools() -> dict[str, dict[str, Any]]:
+    tools: dict[str, dict[str, Any]] = {}
+    folder = resources.files("entropi").joinpath("defaults", "tools")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".json"):
+            continue
+        try:
+            schema = json.loads(entry.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"tool schema {entry.name}: invalid JSON: {exc}") from exc
+        stem = entry.name.removesuffix(".json")
+        if not isinstance(schema, dict) or schema.get("name") != stem:
+            raise ValueError(f"tool schema {entry.name}: must be an object whose name is {stem!r}")
+        tools[stem] = schema
+    return tools
+
+
+def known_tools() -> dict[str, dict[str, Any]]:
+    """Tool name -> JSON schema (`name`, `description`, `parameters`), sorted by name; a fresh copy."""
+    return copy.deepcopy(_load_tools())
+
+
+class SamplingConfig(BaseModel):
+    """Sampling options for one tier."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    temperature: float = Field(0.6, ge=0, description="Softmax temperature; 0 means greedy.")
+    top_p: float = Field(0.95, gt=0, le=1, description="Nucleus sampling: keep top tokens up to this mass.")
+    top_k: int = Field(20, ge=0, description="Keep only the k most likely tokens; 0 disables.")
+    min_p: float = Field(0.0, ge=0, lt=1, description="Drop tokens below this share of the top probability.")
+    repeat_penalty: float = Field(1.0, gt=0, description="Penalty for repeated tokens; 1.0 disables.")
+    max_tokens: int = Field(1024, ge=1, description="Most tokens generated per model call.")
+    seed: int | None = Field(None, description="Sampler seed; null picks a random one.")
+
+
+class ModelConfig(BaseModel):
+    """The one GGUF base model and its llama.cpp context."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: Path | None = Field(None, description="Base GGUF file; null uses the embedded SmolLM2 model.")
+    n_ctx: int = Field(8192, ge=512, description="Context window in tokens.")
+    n_threads: int | None = Field(None, ge=1, description="Generation threads; null picks automatically.")
+    n_threads_batch: int | None = Field(None, ge=1, description="Prompt-processing threads; null = auto.")
+    n_gpu_layers: int = Field(0, ge=-1, description="Layers offloaded to the GPU; -1 offloads all.")
+    n_batch: int = Field(512, ge=32, description="Prompt tokens decoded per batch.")
+    chat_template_file: Path | None = Field(
+        None, description="Jinja chat template overriding the one inside the GGUF."
+    )
+
+    @field_validator("chat_template_file")
+    @classmethod
+    def _template_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"chat template file not found: {value}")
+        return value
+
+
+class TierConfig(BaseModel):
+    """One tier: prompt, allowed tools, sampling and optional LoRA adapter."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: str = Field(description="What this tier is for, in one line.")
+    system_prompt: Path = Field(description="File holding the tier's system prompt text.")
+    tools: list[str] = Field(
+        default_factory=list, description="Tool names this tier may call, e.g. filesystem.read_file."
+    )
+    sampling: SamplingConfig = Field(default_factory=SamplingConfig, description="Sampling options.")
+    lora_path: Path | None = Field(
+        None, description="LoRA adapter GGUF file or version directory; null runs the base model."
+    )
+    lora_scale: float = Field(1.0, ge=0, le=4, description="Strength of the LoRA adapter.")
+    thinking: bool = Field(False, description="Whether the model reasons inside <think> before acting.")
+
+    @field_validator("system_prompt")
+    @classmethod
+    def _prompt_exists(cls, value: Path) -> Path:
+        if not value.is_file():
+            raise ValueError(f"system prompt file not found: {value}")
+        return value
+
+    @field_validator("tools")
+    @classmethod
+    def _tools_known(cls, names: list[str]) -> list[str]:
+        known = sorted(_load_tools())
+        problems, list_known = [], False
+        for name in names:
+            if name not in known:
+                close = difflib.get_close_matches(name, known, n=1)
+                problems.append(
+                    f"unknown tool {name!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+                )
+                list_known = list_known or not close
+        problems += [f"tool {name!r} is listed twice" for name in sorted(set(names)) if names.count(name) > 1]
+        if list_known:
+            problems.append(f"known tools: {', '.join(known)}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return names
+
+
+class RouterConfig(BaseModel):
+    """The router that picks a tier for each user message."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = Field(True, description="Route automatically; when off, every message uses default_tier.")
+    lora_path: Path | None = Field(None, description="Router LoRA adapter; null routes with the base model.")
+    lora_scale: float = Field(1.0, ge=0, le=4, description="Strength of the router adapter.")
+    default_tier: TierName = Field("normal", description="Tier used when routing is off or fails.")
+    max_input_tokens: int = Field(48, ge=8, description="The router scores only this many user-text tokens.")
+
+
+class LogConfig(BaseModel):
+    """The model log: every model call, appended to one file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = Field(True, description="Log every model call.")
+    path: Path = Field(
+        Path(".entropi/session_model.log"), description="Log file; relative to the project root."
+    )
+    max_bytes: int = Field(
+        50_000_000, ge=1_000_000, description="Rotate the log when it grows past this size."
+    )
+
+
+class EntropiConfig(BaseModel):
+    """The whole configuration: model, router, the four tiers, model log."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: ModelConfig = Field(default_factory=ModelConfig, description="Base model and context.")
+    router: RouterConfig = Field(default_factory=RouterConfig, description="Tier routing.")
+    tiers: dict[TierName, TierConfig] = Field(description="Exactly the four tiers, by name.")
+    log: LogConfig = Field(default_factory=LogConfig, description="Model log.")
+
+    @field_validator("tiers")
+    @classmethod
+    def _all_tiers(cls, tiers: dict[str, TierConfig]) -> dict[str, TierConfig]:
+        missing = [name for name in TIERS if name not in tiers]
+        if missing:
+            raise ValueError(f"missing tiers: {', '.join(missing)} (all of {', '.join(TIERS)} are required)")
+        return {name: tiers[name] for name in TIERS}
+
+    def tier(self, name: str) -> TierConfig:
+        """The settings of tier `name`; KeyError naming the tiers for an unknown name."""
+        if name not in self.tiers:
+            raise KeyError(f"unknown tier {name!r}; tiers are {', '.join(TIERS)}")
+        return self.tiers[name]  # type: ignore[index]

@@ -1,0 +1,303 @@
+"""The inference facade: one base model loaded once, per-tier adapters, router, KV reuse, model log.
+
+The agent and the CLI ask it for a routing decision and for one model call ("turn") on a tier; it renders
+the prompt, swaps the adapter set, reuses cached KV, streams the output, parses it and logs the call.
+Non-goals: tool execution, permissions, context compaction (the agent's job).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from entropi.config.schema import TIERS, EntropiConfig, defaults_dir
+from entropi.inference.adapters import AdapterSet, AdapterStatus
+from entropi.inference.call_record import build_model_call_record
+from entropi.inference.chat_format import ChatFormatter
+from entropi.inference.filehash import file_sha256
+from entropi.inference.generate import GenerationStats, Sampler, generate
+from entropi.inference.kv_cache import KVManager, PrefillStats, common_prefix
+from entropi.inference.llama_model import ContextParams, LlamaContext, LlamaModel
+from entropi.inference.model_store import EMBEDDED_MODEL_ID, embedded_model_path
+from entropi.inference.output_parser import ParsedOutput, parse_output
+from entropi.inference.router import RouteDecision, Router
+from entropi.inference.tier_setup import TierSetup, all_tiers, discover_adapter
+from entropi.modellog import ModelLog
+
+ROUTER_SLOT = "router"
+
+
+class ContextOverflowError(RuntimeError):
+    """The prompt does not fit in the context window."""
+
+
+@dataclass
+class TurnResult:
+    """One model call, parsed, with its timings."""
+
+    tier: str
+    raw_output: str
+    parsed: ParsedOutput
+    stop_reason: str
+    adapter: AdapterStatus
+    routing: RouteDecision | None
+    record_id: str | None
+    timings: dict[str, float] = field(default_factory=dict)
+    tokens: list[int] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tier": self.tier,
+            "routing": self.routing.to_dict() if self.routing else None,
+            "adapter": {
+                "loaded": self.adapter.loaded,
+                "path": str(self.adapter.path or ""),
+                "version": self.adapter.version,
+                "error": self.adapter.error,
+            },
+            "thinking": self.parsed.thinking,
+            "content": self.parsed.content,
+            "tool_calls": [
+                {"id": c.id, "name": c.name, "arguments": c.arguments} for c in self.parsed.tool_calls
+            ],
+            "parse_issues": [{"kind": i.kind, "detail": i.detail} for i in self.parsed.issues],
+            "stop_reason": self.stop_reason,
+            "timings": {k: round(v, 2) for k, v in self.timings.items()},
+            "record_id": self.record_id,
+            "raw_output": self.raw_output,
+        }
+
+
+class Runtime:
+    """Everything inference needs, loaded once per process."""
+
+    def __init__(
+        self,
+        config: EntropiConfig,
+        *,
+        project_root: Path,
+        session_id: str | None = None,
+        with_router: bool = True,
+    ) -> None:
+        self.config = config
+        self.project_root = project_root
+        self.session_id = session_id or uuid.uuid4().hex[:16]
+        mc = config.model
+        self.model_path = Path(mc.path) if mc.path else embedded_model_path()
+        self.model_id = self.model_path.stem if mc.path else EMBEDDED_MODEL_ID
+        started = time.perf_counter()
+        self.model = LlamaModel(self.model_path, n_gpu_layers=mc.n_gpu_layers)
+        metadata = self.model.metadata()
+        self.arch = metadata.get("general.architecture", "unknown")
+        self._hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="entropi-hash")
+        self._sha256: Future[str] = self._hasher.submit(file_sha256, self.model_path)
+        override = mc.chat_template_file.read_text(encoding="utf-8") if mc.chat_template_file else None
+        self.formatter = ChatFormatter.from_gguf_metadata(
+            metadata,
+            bos_token=self.model.special_text("bos"),
+            eos_token=self.model.special_text("eos"),
+            override=override,
+            source=str(mc.chat_template_file or self.model_path),
+        )
+        self.ctx = LlamaContext(
+            self.model, ContextParams(mc.n_ctx, mc.n_batch, mc.n_threads, mc.n_threads_batch)
+        )
+        self.kv = KVManager(self.ctx)
+        self.tiers: dict[str, TierSetup] = all_tiers(config, project_root)
+        self.adapters = AdapterSet(self.model, base_arch=self.arch, base_sha256=self.base_sha256)
+        for name in TIERS:
+            tier = self.tiers[name]
+            self.adapters.load(name, tier.lora_path, tier.lora_scale)
+        self.router: Router | None = None
+        if with_router and config.router.enabled:
+            rc = config.router
+            self.adapters.load(
+                ROUTER_SLOT, rc.lora_path or discover_adapter(project_root, ROUTER_SLOT), rc.lora_scale
+            )
+            self.router = Router(
+                self.model,
+                prompt_file=defaults_dir() / "router_prompt.txt",
+                tiers=TIERS,
+                max_input_tokens=rc.max_input_tokens,
+                adapter=self.adapters.swap_set(ROUTER_SLOT),
+                n_threads=mc.n_threads,
+            )
+        self.log = ModelLog(config.log.path, max_bytes=config.log.max_bytes, enabled=config.log.enabled)
+        self._prefix_cache: dict[str, tuple[str, list[int]]] = {}
+        self._lock = threading.Lock()
+        self.load_ms = (time.perf_counter() - started) * 1000
+
+    # -- identity ----------------------------------------------------------------------------------
+    def base_sha256(self) -> str:
+        return self._sha256.result()
+
+    @property
+    def warnings(self) -> list[str]:
+        """One line per configured adapter that could not be used (its tier runs on the base)."""
+        return [f"{s.tier}: {s.error}" for s in self.adapters.statuses.values() if s.error]
+
+    # -- routing -----------------------------------------------------------------------------------
+    def route(self, text: str | bytes, *, override: str | None = None) -> RouteDecision:
+        """The tier for a user message: ``override`` wins, then the router, then the default tier."""
+        if override is not None:
+            if override not in TIERS:
+                raise ValueError(f"unknown tier {override!r}; choose one of {', '.join(TIERS)}")
+            return RouteDecision(tier=override, overridden=True)
+        if self.router is None:
+            return RouteDecision(tier=self.config.router.default_tier, overridden=True)
+        with self._lock:
+            return self.router.route(text)
+
+    # -- one model call ----------------------------------------------------------------------------
+    def render(self, tier: str, messages: Sequence[Mapping[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+        """The full prompt text for ``messages`` (no system message: the tier supplies it)."""
+        setup = self.tiers[tier]
+        full = [{"role": "system", "content": setup.system_prompt}, *messages]
+        text = self.formatter.render(full, list(setup.tools), enable_thinking=setup.thinking)
+        return text, full
+
+    def _prefix_tokens(self, tier: str) -> list[int]:
+        setup = self.tiers[tier]
+        cached = self._prefix_cache.get(tier)
+        if cached is None:
+            text = self.formatter.stable_prefix(setup.system_prompt, list(setup.tools))
+            cached = (text, self.model.tokenize(text))
+            self._prefix_cache[tier] = cached
+        return cached[1]
+
+    def prefix_token_count(self, tier: str) -> int:
+        """Tokens in the tier's stable prefix (system prompt + tool schemas)."""
+        return len(self._prefix_tokens(tier))
+
+    def turn(
+        self,
+        tier: str,
+        messages: Sequence[Mapping[str, Any]],
+        *,
+        routing: RouteDecision | None = None,
+        turn_index: int = 0,
+        call_index: int = 0,
+        on_text: Callable[[str], None] | None = None,
+        cancel: threading.Event | None = None,
+        sampling_overrides: Mapping[str, Any] | None = None,
+    ) -> TurnResult:
+        """Generate one assistant message for ``messages`` on ``tier``, streaming pieces to ``on_text``."""
+        if tier not in self.tiers:
+            raise ValueError(f"unknown tier {tier!r}; choose one of {', '.join(TIERS)}")
+        with self._lock:
+            return self._turn(
+                tier, messages, routing, turn_index, call_index, on_text, cancel, sampling_overrides or {}
+            )
+
+    def _turn(
+        self, tier, messages, routing, turn_index, call_index, on_text, cancel, overrides
+    ) -> TurnResult:
+        started_wall = time.time()
+        started = time.perf_counter()
+        setup = self.tiers[tier]
+        prompt_text, full = self.render(tier, messages)
+        tokens = self.model.tokenize(prompt_text)
+        if len(tokens) >= self.ctx.n_ctx - 1:
+            raise ContextOverflowError(
+                f"the prompt has {len(tokens)} tokens but the context holds {self.ctx.n_ctx}; "
+                "shorten the conversation or raise model.n_ctx"
+            )
+        prefix_len = common_prefix(self._prefix_tokens(tier), tokens)
+        key, handles = self.adapters.swap_set(tier)
+        t_swap = time.perf_counter()
+        self.ctx.set_adapters(key, handles)
+        swap_ms = (time.perf_counter() - t_swap) * 1000
+        prefill: PrefillStats = self.kv.prepare(tier, key, tokens, prefix_len)
+        params = setup.sampling
+        if overrides:
+            params = type(params)(**{**params.__dict__, **overrides})
+        max_tokens = min(params.max_tokens, self.ctx.n_ctx - len(tokens) - 1)
+        stats = GenerationStats()
+        sampler = Sampler(params, n_vocab=self.model.n_vocab)
+        pieces: list[str] = []
+        try:
+            for piece in generate(
+                self.kv, sampler, max_tokens=max_tokens, stats=stats, cancel=cancel, started=started
+            ):
+                pieces.append(piece)
+                if on_text is not None:
+                    on_text(piece)
+        finally:
+            sampler.close()
+        raw = "".join(pieces)
+        parsed = parse_output(raw)
+        timings = {
+            "prompt_tokens": float(len(tokens)),
+            "prefix_tokens": float(prefix_len),
+            "cached_tokens": float(prefill.cached_tokens),
+            "restored_tokens": float(prefill.restored_tokens),
+            "prefilled_tokens": float(prefill.prefilled_tokens),
+            "completion_tokens": float(stats.completion_tokens),
+            "swap_ms": swap_ms,
+            "prefill_ms": prefill.prefill_ms,
+            "ttft_ms": stats.ttft_ms,
+            "decode_tok_s": stats.decode_tok_s,
+            "total_ms": (time.perf_counter() - started) * 1000,
+        }
+        status = self.adapters.statuses[tier]
+        record_id = None
+        if self.log.enabled:
+            record = build_model_call_record(
+                session_id=self.session_id,
+                turn_index=turn_index,
+                call_index=call_index,
+                started_at=started_wall,
+                tier=tier,
+                routing=routing,
+                base=self.base_identity(),
+                adapter=status,
+                sampling=params.__dict__,
+                messages=full,
+                tools=list(setup.tools),
+                prompt=prompt_text,
+                raw_output=raw,
+                parsed=parsed,
+                stop_reason=stats.stop_reason,
+                timings=timings,
+            )
+            self.log.append(record)
+            record_id = record.record_id
+        return TurnResult(
+            tier=tier,
+            raw_output=raw,
+            parsed=parsed,
+            stop_reason=stats.stop_reason,
+            adapter=status,
+            routing=routing,
+            record_id=record_id,
+            timings=timings,
+            tokens=stats.tokens,
+        )
+
+    def base_identity(self) -> dict[str, str]:
+        return {
+            "id": self.model_id,
+            "path": str(self.model_path),
+            "sha256": self.base_sha256(),
+            "arch": self.arch,
+        }
+
+    def close(self) -> None:
+        if self.router is not None:
+            self.router.close()
+        self.ctx.close()
+        self.adapters.close()
+        self.model.close()
+        self._hasher.shutdown(wait=False)
+
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
