@@ -9,12 +9,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from rich.markup import escape
+
 from entropi import __version__
-from entropi.commands import ask, chat, models, route
+from entropi.commands import ask, chat, models, route, sessions, tools
 from entropi.commands.common import CommandError, err
 from entropi.config import find_project_root
 
-COMMANDS = (chat, ask, route, models)
+COMMANDS = (chat, ask, route, models, tools, sessions)
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -32,9 +34,7 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="log llama.cpp warnings and debug output"
     )
-    sub = parser.add_subparsers(
-        dest="command", metavar="{" + ",".join(c.__name__.rsplit(".", 1)[1] for c in COMMANDS) + "}"
-    )
+    sub = parser.add_subparsers(dest="command")
     for command in COMMANDS:
         command.register(sub)
     return parser
@@ -57,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except CommandError as exc:
-        err.print(f"[red]entropi:[/red] {exc}", soft_wrap=True)
+        err.print(f"[red]entropi:[/red] {escape(str(exc))}", soft_wrap=True)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -125,3 +125,20 @@ def broken_adapters(adapter_a: Path, tmp_path: Path, make_adapter) -> dict[str, 
         "not_adapter": copied_base,
         "empty_dir": out,
     }
+
+
+@pytest.fixture(scope="module")
+def module_project(tmp_path_factory) -> Callable[..., tuple[Path, EntropiConfig]]:
+    """Like ``project``, for module-scoped runtimes: each call makes a fresh project root.
+
+    ``overrides`` is applied as the command-line config layer (e.g. ``{"model": {"n_ctx": 512}}``).
+    """
+
+    def make(tiers=None, *, overrides: Mapping[str, Any] | None = None, **kw) -> tuple[Path, EntropiConfig]:
+        root = tmp_path_factory.mktemp("project")
+        config = write_project(root, tiers, **kw)
+        if overrides:
+            config = load_config(root, env={}, home=root / "home", cli_overrides=overrides)
+        return root, config
+
+    return make

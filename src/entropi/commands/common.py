@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
-from entropi.config import ConfigError, EntropiConfig, load_config
+from entropi.config import TIERS, ConfigError, EntropiConfig, load_config
 from entropi.inference.model_store import ModelStoreError, resolve_model
 
 err = Console(stderr=True, highlight=False)
@@ -42,6 +43,12 @@ def cli_overrides(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {"model": model} if model else {}
     if getattr(args, "no_log", False):
         out["log"] = {"enabled": False}
+    if getattr(args, "max_tokens", None) is not None:
+        out["tiers"] = {t: {"sampling": {"max_tokens": args.max_tokens}} for t in TIERS}
+    if getattr(args, "max_iterations", None) is not None:
+        out["agent"] = {"max_iterations": args.max_iterations}
+    if getattr(args, "plan", False):
+        out["permissions"] = {"plan_mode": True}
     return out
 
 
@@ -62,7 +69,7 @@ def open_runtime(args: argparse.Namespace, *, with_router: bool = True):  # -> R
     except Exception as exc:  # llama.cpp load failures, unreadable template, ...
         raise CommandError(f"could not start the model: {exc}") from exc
     for line in runtime.warnings:
-        err.print(f"[yellow]warning:[/yellow] tier {line} — running on the base model")
+        err.print(f"[yellow]warning:[/yellow] tier {escape(line)} — running on the base model")
     return runtime
 
 

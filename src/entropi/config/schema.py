@@ -103,6 +103,12 @@ class TierConfig(BaseModel):
     )
     lora_scale: float = Field(1.0, ge=0, le=4, description="Strength of the LoRA adapter.")
     thinking: bool = Field(False, description="Whether the model reasons inside <think> before acting.")
+    grammar: Literal["off", "lazy", "force_first"] = Field(
+        "off",
+        description="Tool-call grammar: off; lazy (every started call is schema-valid); force_first (the "
+        "first "
+        "model call of a turn must be a tool call).",
+    )
 
     @field_validator("system_prompt")
     @classmethod
@@ -157,6 +163,107 @@ class LogConfig(BaseModel):
     )
 
 
+DEFAULT_BASH_DENYLIST = [
+    "rm -rf /*",
+    "rm -rf ~*",
+    "rm -rf .",
+    "rm -rf *",
+    "sudo *",
+    "mkfs*",
+    "dd * of=/dev/*",
+    "shutdown*",
+    "reboot*",
+    ":(){*",
+    "chmod -R 777 /*",
+    "git push --force*",
+    "git push -f*",
+    "git reset --hard*",
+    "git clean -fd*",
+    "curl * | sh*",
+    "curl * | bash*",
+    "wget * | sh*",
+    "> /dev/sd*",
+]
+
+
+class ToolsConfig(BaseModel):
+    """Limits of the built-in tools."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    read_max_bytes: int = Field(256_000, ge=1_000, description="Largest file filesystem.read_file reads.")
+    result_max_chars: int = Field(
+        8_000, ge=200, description="Tool output fed back to the model is capped here."
+    )
+    bash_timeout_s: float = Field(60.0, gt=0, le=3600, description="Default time limit of bash.execute.")
+    bash_max_timeout_s: float = Field(
+        600.0, gt=0, le=3600, description="Largest timeout_s a call may ask for."
+    )
+
+
+class PermissionsConfig(BaseModel):
+    """Which tool calls run, ask first, or are refused. Patterns: `tool` or `tool:subject-glob`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    allow: list[str] = Field(
+        default_factory=lambda: [
+            "filesystem.read_file",
+            "filesystem.list_directory",
+            "filesystem.glob",
+            "filesystem.grep",
+            "git.status",
+            "git.diff",
+            "git.log",
+            "entropi.todo_write",
+            "entropi.handoff",
+        ],
+        description="Calls that run without asking.",
+    )
+    ask: list[str] = Field(
+        default_factory=lambda: [
+            "filesystem.write_file",
+            "filesystem.edit_file",
+            "bash.execute",
+            "git.add",
+            "git.commit",
+        ],
+        description="Calls that need the user's approval.",
+    )
+    deny: list[str] = Field(default_factory=list, description="Calls that are always refused (deny wins).")
+    bash_denylist: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_BASH_DENYLIST),
+        description="Shell command globs refused even when approved.",
+    )
+    plan_mode: bool = Field(False, description="Read-only mode: every tool that changes anything is refused.")
+
+
+class AgentConfig(BaseModel):
+    """Limits of one agent turn (one user message)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_iterations: int = Field(12, ge=1, description="Most model calls per user turn.")
+    max_tool_calls: int = Field(24, ge=1, description="Most tool calls per user turn.")
+    max_consecutive_errors: int = Field(3, ge=1, description="Stop after this many failed calls in a row.")
+    max_repairs: int = Field(1, ge=0, description="Re-asks after malformed output, per model call.")
+
+
+class ContextConfig(BaseModel):
+    """How the conversation is kept inside the context window."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    compact_at: float = Field(
+        0.75, gt=0.1, lt=1, description="Compact when the prompt passes this share of n_ctx."
+    )
+    keep_recent_turns: int = Field(2, ge=1, description="User turns kept verbatim when compacting.")
+    prune_tool_results_after: int = Field(
+        1, ge=0, description="Tool results older than this many user turns are shortened."
+    )
+    reserve_tokens: int = Field(512, ge=64, description="Tokens kept free for the answer.")
+
+
 class EntropiConfig(BaseModel):
     """The whole configuration: model, router, the four tiers, model log."""
 
@@ -166,6 +273,10 @@ class EntropiConfig(BaseModel):
     router: RouterConfig = Field(default_factory=RouterConfig, description="Tier routing.")
     tiers: dict[TierName, TierConfig] = Field(description="Exactly the four tiers, by name.")
     log: LogConfig = Field(default_factory=LogConfig, description="Model log.")
+    tools: ToolsConfig = Field(default_factory=ToolsConfig, description="Tool limits.")
+    permissions: PermissionsConfig = Field(default_factory=PermissionsConfig, description="Tool permissions.")
+    agent: AgentConfig = Field(default_factory=AgentConfig, description="Agent turn limits.")
+    context: ContextConfig = Field(default_factory=ContextConfig, description="Context window management.")
 
     @field_validator("tiers")
     @classmethod

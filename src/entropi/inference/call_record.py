@@ -48,6 +48,7 @@ def build_model_call_record(
     stop_reason: str,
     timings: Mapping[str, float],
     error: str | None = None,
+    repair_of: str | None = None,
 ) -> ModelCallRecord:
     return ModelCallRecord(
         session_id=session_id,
@@ -88,4 +89,5 @@ def build_model_call_record(
         stop_reason=stop_reason,
         timings=_finite(timings),
         error=error,
+        repair_of=repair_of,
     )

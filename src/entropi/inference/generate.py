@@ -8,6 +8,7 @@ copies — so generation stays close to a bare ``llama_decode`` loop. Non-goals:
 from __future__ import annotations
 
 import codecs
+import ctypes
 import random
 import threading
 import time
@@ -35,10 +36,20 @@ class SamplingParams:
 class Sampler:
     """A llama.cpp sampler chain built from ``SamplingParams``; temperature 0 is greedy."""
 
-    def __init__(self, params: SamplingParams, *, n_vocab: int) -> None:
+    def __init__(
+        self,
+        params: SamplingParams,
+        *,
+        n_vocab: int,
+        vocab: object = None,
+        grammar: str | None = None,
+        lazy_trigger: str | None = None,
+    ) -> None:
         self.params = params
         self.handle = L.llama_sampler_chain_init(L.llama_sampler_chain_default_params())
         add = lambda s: L.llama_sampler_chain_add(self.handle, s)  # noqa: E731
+        if grammar is not None:
+            add(_grammar_sampler(vocab, grammar, lazy_trigger))
         if params.repeat_penalty != 1.0:
             add(L.llama_sampler_init_penalties(n_vocab, 64, params.repeat_penalty, 0.0, 0.0))
         if params.temperature <= 0:
@@ -61,6 +72,24 @@ class Sampler:
         if self.handle:
             L.llama_sampler_free(self.handle)
             self.handle = None
+
+
+class GrammarError(ValueError):
+    """llama.cpp rejected a grammar."""
+
+
+def _grammar_sampler(vocab: object, grammar: str, lazy_trigger: str | None) -> object:
+    """Grammar first in the chain: it filters the whole vocabulary, so every sampled token keeps it valid."""
+    if lazy_trigger is None:
+        smpl = L.llama_sampler_init_grammar(vocab, grammar.encode(), b"root")
+    else:
+        patterns = (ctypes.c_char_p * 1)(lazy_trigger.encode())
+        smpl = L.llama_sampler_init_grammar_lazy_patterns(
+            vocab, grammar.encode(), b"root", patterns, 1, None, 0
+        )
+    if not smpl:
+        raise GrammarError("llama.cpp could not parse the tool-call grammar")
+    return smpl
 
 
 @dataclass

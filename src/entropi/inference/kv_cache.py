@@ -78,15 +78,25 @@ class KVManager:
             self.key = key
         n = common_prefix(self.tokens, prompt)
         if snap is not None and n < len(snap.tokens):
+            self.tokens = []
             self.ctx.clear()
-            self.ctx.state_set(snap.data)
+            try:
+                self.ctx.state_set(snap.data)
+            except Exception:
+                self.snapshots.pop(slot, None)
+                self.reset()
+                raise
             self.tokens = list(snap.tokens)
             stats.restored_tokens = len(snap.tokens)
             n = len(snap.tokens)
         n = min(n, len(prompt) - 1)  # the last prompt token is always evaluated to get fresh logits
         stats.cached_tokens = n if not stats.restored_tokens else n - stats.restored_tokens
         if n < len(self.tokens):
-            self.ctx.truncate(n)
+            try:
+                self.ctx.truncate(n)
+            except Exception:
+                self.reset()
+                raise
             del self.tokens[n:]
         if self.use_snapshots and snap is None and n < prefix_len:
             self._eval(prompt[n:prefix_len], n)

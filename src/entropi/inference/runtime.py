@@ -22,6 +22,7 @@ from entropi.inference.call_record import build_model_call_record
 from entropi.inference.chat_format import ChatFormatter
 from entropi.inference.filehash import file_sha256
 from entropi.inference.generate import GenerationStats, Sampler, generate
+from entropi.inference.grammar import TRIGGER_PATTERN, tool_call_grammar
 from entropi.inference.kv_cache import KVManager, PrefillStats, common_prefix
 from entropi.inference.llama_model import ContextParams, LlamaContext, LlamaModel
 from entropi.inference.model_store import EMBEDDED_MODEL_ID, embedded_model_path
@@ -171,6 +172,21 @@ class Runtime:
             self._prefix_cache[tier] = cached
         return cached[1]
 
+    @property
+    def n_ctx(self) -> int:
+        return self.ctx.n_ctx
+
+    def allowed_tools(self, tier: str) -> list[str]:
+        """Tool names the tier offers (the agent enforces them at dispatch)."""
+        return [t["name"] for t in self.tiers[tier].tools]
+
+    def adapter_label(self, tier: str) -> str:
+        return self.adapters.statuses[tier].label
+
+    def count_tokens(self, tier: str, messages: Sequence[Mapping[str, Any]]) -> int:
+        """Tokens of the full prompt for ``messages`` on ``tier`` (system prompt and tools included)."""
+        return len(self.model.tokenize(self.render(tier, messages)[0]))
+
     def prefix_token_count(self, tier: str) -> int:
         """Tokens in the tier's stable prefix (system prompt + tool schemas)."""
         return len(self._prefix_tokens(tier))
@@ -186,17 +202,26 @@ class Runtime:
         on_text: Callable[[str], None] | None = None,
         cancel: threading.Event | None = None,
         sampling_overrides: Mapping[str, Any] | None = None,
+        repair_of: str | None = None,
     ) -> TurnResult:
         """Generate one assistant message for ``messages`` on ``tier``, streaming pieces to ``on_text``."""
         if tier not in self.tiers:
             raise ValueError(f"unknown tier {tier!r}; choose one of {', '.join(TIERS)}")
         with self._lock:
             return self._turn(
-                tier, messages, routing, turn_index, call_index, on_text, cancel, sampling_overrides or {}
+                tier,
+                messages,
+                routing,
+                turn_index,
+                call_index,
+                on_text,
+                cancel,
+                sampling_overrides or {},
+                repair_of,
             )
 
     def _turn(
-        self, tier, messages, routing, turn_index, call_index, on_text, cancel, overrides
+        self, tier, messages, routing, turn_index, call_index, on_text, cancel, overrides, repair_of
     ) -> TurnResult:
         started_wall = time.time()
         started = time.perf_counter()
@@ -219,7 +244,10 @@ class Runtime:
             params = type(params)(**{**params.__dict__, **overrides})
         max_tokens = min(params.max_tokens, self.ctx.n_ctx - len(tokens) - 1)
         stats = GenerationStats()
-        sampler = Sampler(params, n_vocab=self.model.n_vocab)
+        grammar, trigger = self._grammar(setup, call_index)
+        sampler = Sampler(
+            params, n_vocab=self.model.n_vocab, vocab=self.model.vocab, grammar=grammar, lazy_trigger=trigger
+        )
         pieces: list[str] = []
         try:
             for piece in generate(
@@ -265,6 +293,7 @@ class Runtime:
                 parsed=parsed,
                 stop_reason=stats.stop_reason,
                 timings=timings,
+                repair_of=repair_of,
             )
             self.log.append(record)
             record_id = record.record_id
@@ -279,6 +308,14 @@ class Runtime:
             timings=timings,
             tokens=stats.tokens,
         )
+
+    def _grammar(self, setup: TierSetup, call_index: int) -> tuple[str | None, str | None]:
+        """(GBNF, lazy trigger pattern) for this call, or (None, None) when decoding is free."""
+        if setup.grammar == "off" or not setup.tools:
+            return None, None
+        force = setup.grammar == "force_first" and call_index == 0
+        text = tool_call_grammar(setup.tools, force=force, think=setup.thinking)
+        return text, None if force else TRIGGER_PATTERN
 
     def base_identity(self) -> dict[str, str]:
         return {

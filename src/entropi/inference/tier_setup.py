@@ -27,6 +27,7 @@ class TierSetup:
     thinking: bool
     lora_path: Path | None
     lora_scale: float
+    grammar: str = "off"
 
 
 def discover_adapter(project_root: Path, tier: str) -> Path | None:
@@ -46,6 +47,7 @@ def tier_setup(name: str, tier: TierConfig, project_root: Path) -> TierSetup:
         thinking=tier.thinking,
         lora_path=tier.lora_path or discover_adapter(project_root, name),
         lora_scale=tier.lora_scale,
+        grammar=tier.grammar,
     )
 
 

@@ -105,9 +105,10 @@ class ModelCallRecord(_Record):
     prompt: str = Field(description="the full rendered prompt text")
     raw_output: str = Field(description="the model output verbatim, <think> included")
     parsed: ParsedInfo
-    stop_reason: Literal["eos", "max_tokens", "cancelled", "stop", "error"]
+    stop_reason: Literal["eos", "max_tokens", "context_full", "cancelled", "stop", "error"]
     timings: dict[str, float] = Field(description="prompt/cached/completion tokens, ttft_ms, total_ms, ...")
     error: str | None = None
+    repair_of: str | None = Field(None, description="record_id of the call whose output this call repairs")
 
 
 class ToolResultRecord(_Record):
@@ -121,6 +122,10 @@ class ToolResultRecord(_Record):
     status: Literal["ok", "error", "denied", "skipped"]
     content: str
     duration_ms: float = Field(ge=0)
+    error_code: str | None = Field(
+        None, description="stable error code (unknown_tool, schema_violation, ...)"
+    )
+    tier: str | None = Field(None, description="tier that made the call")
 
 
 class ApprovalRecord(_Record):

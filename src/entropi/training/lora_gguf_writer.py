@@ -43,29 +43,41 @@ def write_lora_gguf(
     if not tensors:
         raise ValueError("an adapter needs at least one tensor pair")
     np_dtype = np.float16 if dtype == "f16" else np.float32
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    writer = gguf.GGUFWriter(str(tmp), arch)
-    writer.add_type(gguf.GGUFType.ADAPTER)
-    writer.add_string(gguf.Keys.Adapter.TYPE, "lora")
-    writer.add_float32(gguf.Keys.Adapter.LORA_ALPHA, float(alpha))
-    writer.add_name(name)
-    for key, value in (extra_metadata or {}).items():
-        writer.add_string(key, value)
+    pairs = {}
     for base_name, pair in tensors.items():
         a, b = np.asarray(pair.a), np.asarray(pair.b)
         if a.ndim != 2 or b.ndim != 2 or a.shape[0] != b.shape[1]:
             raise ValueError(f"{base_name}: lora_a {a.shape} and lora_b {b.shape} do not share a rank")
-        writer.add_tensor(f"{base_name}.lora_a", np.ascontiguousarray(a, dtype=np_dtype))
-        writer.add_tensor(f"{base_name}.lora_b", np.ascontiguousarray(b, dtype=np_dtype))
+        if 0 in a.shape or 0 in b.shape:
+            raise ValueError(f"{base_name}: rank and dimensions must be positive, got {a.shape} / {b.shape}")
+        pairs[base_name] = (np.ascontiguousarray(a, dtype=np_dtype), np.ascontiguousarray(b, dtype=np_dtype))
+    for key, value in (extra_metadata or {}).items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise ValueError(f"extra metadata must map strings to strings, got {key!r}: {value!r}")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        writer.write_header_to_file()
-        writer.write_kv_data_to_file()
-        writer.write_tensors_to_file()
-    finally:
-        writer.close()
-    os.replace(tmp, path)
+        writer = gguf.GGUFWriter(str(tmp), arch)
+        try:
+            writer.add_type(gguf.GGUFType.ADAPTER)
+            writer.add_string(gguf.Keys.Adapter.TYPE, "lora")
+            writer.add_float32(gguf.Keys.Adapter.LORA_ALPHA, float(alpha))
+            writer.add_name(name)
+            for key, value in (extra_metadata or {}).items():
+                writer.add_string(key, value)
+            for base_name, (a, b) in pairs.items():
+                writer.add_tensor(f"{base_name}.lora_a", a)
+                writer.add_tensor(f"{base_name}.lora_b", b)
+            writer.write_header_to_file()
+            writer.write_kv_data_to_file()
+            writer.write_tensors_to_file()
+        finally:
+            writer.close()
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
 
 

@@ -1,0 +1,1 @@
+"""entropi.agent: the turn loop, tools, permissions, context and sessions."""
