@@ -64,11 +64,12 @@ def main(argv: list[str] | None = None) -> int:
         config = load_config(root, env={}, home=root / "home")
         outputs = [o for i in range(args.turns) for o in _script(i)]
         model = ScriptedModel(
-            outputs, config=config, log_path=root / ".entropi" / "session_model.log", n_ctx=N_CTX
+            outputs,
+            config=config,
+            log_path=root / ".entropi" / "session_model.log",
+            n_ctx=N_CTX,
+            keep_calls=False,
         )
-        counted: list[int] = []
-        count = model.count_tokens
-        model.count_tokens = lambda tier, msgs: counted.append(count(tier, msgs)) or counted[-1]  # type: ignore
         session = AgentSession(config, root, model, approver=HeadlessApprover(True))
         per_turn, rss = [], [rss_mb()]
         with console.status("soak") as status:
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         "rss_start_mb": rss[0],
         "rss_mid_mb": rss[1],
         "rss_end_mb": rss[-1],
-        "max_prompt_tokens": max(counted),
+        "max_prompt_tokens": model.max_prompt_tokens,
         "n_ctx": N_CTX,
         "log_mb": log_mb,
     }

@@ -60,7 +60,7 @@ def _shorten(text: str, keep: int) -> str:
     return f"{text[:keep]}\n[… {len(text) - keep} characters pruned from an older tool result]"
 
 
-def _summary(entries: list[Entry]) -> str:
+def _summary(entries: list[Entry], requests: list[str]) -> str:
     tools: Counter[str] = Counter()
     files: list[str] = []
     for e in entries:
@@ -80,9 +80,14 @@ def _summary(entries: list[Entry]) -> str:
                         files.append(v)
     used = ", ".join(f"{name}×{n}" for name, n in sorted(tools.items())) or "none"
     touched = ", ".join(files[:30]) or "none"
+    asked = ""
+    if requests:
+        shown = [r if len(r) <= 80 else r[:77] + "..." for r in requests[-8:]]
+        more = f" (+{len(requests) - len(shown)} earlier)" if len(requests) > len(shown) else ""
+        asked = " Earlier requests" + more + ": " + " | ".join(shown) + "."
     return (
         f"[entropi] Earlier work in this conversation was compacted. Tools used: {used}. "
-        f"Files touched: {touched}."
+        f"Files touched: {touched}.{asked}"
     )
 
 
@@ -110,11 +115,23 @@ class ContextManager:
     def compact(self, conv: Conversation, current_turn: int) -> bool:
         """Replace older assistant/tool traffic with one summary; True if anything changed."""
         keep_from = current_turn - self.config.keep_recent_turns + 1
-        old = [e for e in conv.entries if e.turn < keep_from and e.kind in ("assistant", "tool", "repair")]
-        if not old:
+        users = [e for e in conv.entries if e.kind == "user"]
+        task = users[0] if users else None
+        old = [
+            e
+            for e in conv.entries
+            if e.turn < keep_from
+            and e is not task
+            and e.kind in ("assistant", "tool", "repair", "user", "summary")
+        ]
+        if not [e for e in old if e.kind != "summary"]:
             return False
-        kept = [e for e in conv.entries if e not in old and e.kind != "summary"]
-        summary = Entry({"role": "user", "content": _summary(old)}, old[0].turn, "summary")
+        previous = [e for e in old if e.kind == "summary"]
+        requests = [str(e.message.get("content", "")) for e in old if e.kind == "user"]
+        if previous:  # fold the earlier summary's requests in, so nothing is lost twice over
+            requests = [str(previous[0].message.get("content", ""))[:200], *requests]
+        kept = [e for e in conv.entries if e not in old]
+        summary = Entry({"role": "user", "content": _summary(old, requests)}, old[0].turn, "summary")
         first_user = next((i for i, e in enumerate(kept) if e.kind == "user"), -1)
         kept.insert(first_user + 1, summary)
         conv.entries[:] = kept

@@ -41,6 +41,7 @@ class ScriptedModel:
         log_path: Path | None = None,
         n_ctx: int = 8192,
         chunk: int = 7,
+        keep_calls: bool = True,
     ) -> None:
         self._script: Script
         if callable(outputs):
@@ -60,7 +61,10 @@ class ScriptedModel:
         self.log = ModelLog(log_path or Path("/dev/null"), enabled=log_path is not None)
         self._n_ctx = n_ctx
         self._chunk = chunk
+        self._schemas = known_tools()
         self.calls: list[dict[str, Any]] = []
+        self.keep_calls = keep_calls
+        self.max_prompt_tokens = 0
 
     @property
     def n_ctx(self) -> int:
@@ -116,10 +120,12 @@ class ScriptedModel:
             "prompt_tokens": float(self.count_tokens(tier, messages)),
             "completion_tokens": len(raw) / 4,
         }
-        self.calls.append({"tier": tier, "messages": [dict(m) for m in messages], "raw": raw})
+        self.max_prompt_tokens = max(self.max_prompt_tokens, int(timings["prompt_tokens"]))
+        if self.keep_calls:
+            self.calls.append({"tier": tier, "messages": [dict(m) for m in messages], "raw": raw})
         record_id = None
         if self.log.enabled:
-            tools = [known_tools()[n] for n in self.allowed_tools(tier)]
+            tools = [self._schemas[n] for n in self.allowed_tools(tier)]
             record = build_model_call_record(
                 session_id=self.session_id,
                 turn_index=turn_index,

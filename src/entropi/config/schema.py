@@ -161,6 +161,9 @@ class LogConfig(BaseModel):
     max_bytes: int = Field(
         50_000_000, ge=1_000_000, description="Rotate the log when it grows past this size."
     )
+    fsync: bool = Field(
+        False, description="fsync after every record (survives power loss; costs ~1.5 ms per record here)."
+    )
 
 
 DEFAULT_BASH_DENYLIST = [

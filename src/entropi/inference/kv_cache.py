@@ -22,7 +22,7 @@ class Snapshot:
 
     key: tuple
     tokens: tuple[int, ...]
-    data: bytes
+    data: bytes | bytearray
 
 
 @dataclass

@@ -218,14 +218,20 @@ class LlamaContext:
             self.clear()
             raise LlamaError("llama.cpp refused to truncate the KV cache; cache cleared")
 
-    def state_get(self, *, seq: int = 0) -> bytes:
+    def state_get(self, *, seq: int = 0) -> bytearray:
+        """One sequence's KV state, copied once into a fresh buffer."""
         size = L.llama_state_seq_get_size(self.handle, seq)
-        buf = (ctypes.c_uint8 * size)()
-        n = L.llama_state_seq_get_data(self.handle, buf, size, seq)
-        return bytes(buf[:n]) if n != size else bytes(buf)
+        data = bytearray(size)
+        n = L.llama_state_seq_get_data(self.handle, (ctypes.c_uint8 * size).from_buffer(data), size, seq)
+        del data[n:]
+        return data
 
-    def state_set(self, data: bytes, *, seq: int = 0) -> None:
-        buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+    def state_set(self, data: bytes | bytearray, *, seq: int = 0) -> None:
+        """Restore a state from ``state_get`` (no copy when ``data`` is a bytearray)."""
+        if isinstance(data, bytearray):
+            buf = (ctypes.c_uint8 * len(data)).from_buffer(data)
+        else:
+            buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
         if L.llama_state_seq_set_data(self.handle, buf, len(data), seq) == 0:
             self.clear()
             raise LlamaError("llama.cpp could not restore a KV snapshot; cache cleared")

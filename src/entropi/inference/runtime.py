@@ -129,7 +129,12 @@ class Runtime:
                 adapter=self.adapters.swap_set(ROUTER_SLOT),
                 n_threads=mc.n_threads,
             )
-        self.log = ModelLog(config.log.path, max_bytes=config.log.max_bytes, enabled=config.log.enabled)
+        self.log = ModelLog(
+            config.log.path,
+            max_bytes=config.log.max_bytes,
+            enabled=config.log.enabled,
+            fsync=config.log.fsync,
+        )
         self._prefix_cache: dict[str, tuple[str, list[int]]] = {}
         self._lock = threading.Lock()
         self.load_ms = (time.perf_counter() - started) * 1000
