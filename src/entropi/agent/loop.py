@@ -249,38 +249,34 @@ class _Turn:
                 "content": result.content,
             }
         )
-        log = self.d.model.log
-        if log.enabled and record_id:
-            status = "denied" if result.error_code == "denied" else result.status
-            log.append(
-                ToolResultRecord(
-                    session_id=self.d.model.session_id,
-                    turn_index=self.turn_index,
-                    call_record_id=record_id,
-                    tool_call_id=call.id,
-                    name=call.name,
-                    arguments=dict(call.arguments),
-                    status=status,
-                    content=result.content,
-                    duration_ms=max(result.duration_ms, 0.0),
-                    error_code=result.error_code,
-                    tier=st.tier,
-                )
-            )
+        status = "denied" if result.error_code == "denied" else result.status
+        self._log(
+            ToolResultRecord,
+            call,
+            record_id,
+            arguments=dict(call.arguments),
+            status=status,
+            content=result.content,
+            duration_ms=max(result.duration_ms, 0.0),
+            error_code=result.error_code,
+            tier=st.tier,
+        )
 
     def _log_approval(self, call: ToolCall, record_id, decision: str, feedback: str | None, rule) -> None:
+        self._log(ApprovalRecord, call, record_id, decision=decision, feedback=feedback, rule=rule)
+
+    def _log(self, kind: type, call: ToolCall, record_id: str | None, **fields: Any) -> None:
+        """Append a record about ``call`` that points at the model call which produced it."""
         log = self.d.model.log
         if log.enabled and record_id:
             log.append(
-                ApprovalRecord(
+                kind(
                     session_id=self.d.model.session_id,
                     turn_index=self.turn_index,
                     call_record_id=record_id,
                     tool_call_id=call.id,
                     name=call.name,
-                    decision=decision,
-                    feedback=feedback,
-                    rule=rule,
+                    **fields,
                 )
             )
 

@@ -91,14 +91,18 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from entropi.agent.session import AgentSession
 
     with open_runtime(args) as runtime:
-        session = AgentSession(
-            runtime.config,
-            args.project_root,
-            runtime,
-            approver=terminal_approver,
-            emit=_printer,
-            title="chat",
-        )
+
+        def new_session() -> AgentSession:
+            return AgentSession(
+                runtime.config,
+                args.project_root,
+                runtime,
+                approver=terminal_approver,
+                emit=_printer,
+                title="chat",
+            )
+
+        session = new_session()
         err.print(
             f"[bold]entropi[/bold] on {runtime.model_id} · session {session.session_id} · {escape(HELP)}"
         )
@@ -123,14 +127,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
                     err.print(f"[dim]plan mode {'on' if session.policy.plan_mode else 'off'}[/dim]")
                 elif command == "/clear":
                     session.close()
-                    session = AgentSession(
-                        runtime.config,
-                        args.project_root,
-                        runtime,
-                        approver=terminal_approver,
-                        emit=_printer,
-                        title="chat",
-                    )
+                    session = new_session()
                     err.print(f"[dim]new session {session.session_id}[/dim]")
                 elif command == "/tier":
                     choice = rest.strip() or "auto"
