@@ -12,11 +12,11 @@ from pathlib import Path
 from rich.markup import escape
 
 from entropi import __version__
-from entropi.commands import ask, chat, models, route, sessions, tools
+from entropi.commands import ask, chat, models, route, selfplay, sessions, tools
 from entropi.commands.common import CommandError, err
 from entropi.config import find_project_root
 
-COMMANDS = (chat, ask, route, models, tools, sessions)
+COMMANDS = (chat, ask, route, models, tools, sessions, selfplay)
 
 
 def make_parser() -> argparse.ArgumentParser:

@@ -184,6 +184,8 @@ class _Turn:
                     return "duplicate_calls"
             else:
                 st.errors_in_a_row = 0
+                if self.d.registry.get(call.name).mutates:
+                    st.seen.clear()  # the world changed: the same read or test run may now differ
                 self._apply_effects(st, call, result)
         return None
 

@@ -62,6 +62,10 @@ class ScriptedModel:
         self._n_ctx = n_ctx
         self._chunk = chunk
         self._schemas = known_tools()
+        self.source = "log"
+        self._prompts = {
+            t: c.system_prompt.read_text(encoding="utf-8").strip() for t, c in config.tiers.items()
+        }
         self.calls: list[dict[str, Any]] = []
         self.keep_calls = keep_calls
         self.max_prompt_tokens = 0
@@ -136,7 +140,7 @@ class ScriptedModel:
                 base={"id": "scripted", "path": "", "sha256": "0" * 64, "arch": "scripted"},
                 adapter=status,
                 sampling={},
-                messages=messages,
+                messages=[{"role": "system", "content": self._prompts[tier]}, *messages],
                 tools=tools,
                 prompt="",
                 raw_output=raw,
@@ -144,6 +148,7 @@ class ScriptedModel:
                 stop_reason=stop,
                 timings=timings,
                 repair_of=repair_of,
+                source=self.source,
             )
             self.log.append(record)
             record_id = record.record_id

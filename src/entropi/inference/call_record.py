@@ -49,6 +49,7 @@ def build_model_call_record(
     timings: Mapping[str, float],
     error: str | None = None,
     repair_of: str | None = None,
+    source: str = "log",
 ) -> ModelCallRecord:
     return ModelCallRecord(
         session_id=session_id,
@@ -90,4 +91,5 @@ def build_model_call_record(
         timings=_finite(timings),
         error=error,
         repair_of=repair_of,
+        source=source,
     )

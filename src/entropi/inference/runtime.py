@@ -89,6 +89,7 @@ class Runtime:
         self.config = config
         self.project_root = project_root
         self.session_id = session_id or uuid.uuid4().hex[:16]
+        self.source = "log"  # "selfplay" when the agent runs over the task suite
         mc = config.model
         self.model_path = Path(mc.path) if mc.path else embedded_model_path()
         self.model_id = self.model_path.stem if mc.path else EMBEDDED_MODEL_ID
@@ -299,6 +300,7 @@ class Runtime:
                 stop_reason=stats.stop_reason,
                 timings=timings,
                 repair_of=repair_of,
+                source=self.source,
             )
             self.log.append(record)
             record_id = record.record_id

@@ -230,6 +230,9 @@ class _Skip(Exception):
 def _scan(f: BinaryIO, offset: int) -> tuple[int | None, int | None]:
     """Offset of the next record marker at or after offset, and of the first non-blank byte before it."""
     f.seek(offset)
+    if f.read(len(MARKER)) == MARKER:  # fast path: the usual case, the next record starts right here
+        return offset, None
+    f.seek(offset)
     keep = len(MARKER) - 1
     buf, base, junk_at = b"", offset, None
     while True:
@@ -257,8 +260,75 @@ def _field_error(exc: ValidationError) -> str:
     return f"invalid record ({len(errs)} error(s)): {shown}"
 
 
+class _Unsure(Exception):
+    """The fast decode path cannot vouch for a value: decode the record the strict way instead."""
+
+
+def _reject_constant(name: str) -> float:
+    raise _Unsure(name)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value - value != 0.0:  # inf or nan
+        raise _Unsure(text)
+    return value
+
+
+# Large free-form JSON payloads of a model call, taken out of pydantic validation on the fast path: json.loads
+# (with non-finite numbers refused) can only produce JSON values, so `list[JsonObject]` only needs the list of
+# objects checked. Walking them through pydantic's JsonValue union costs more than parsing them.
+_BULK = {"model_call": frozenset({"MESSAGES", "TOOLS"})}
+_FAST_LOADS = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float).decode
+
+
+def _decode_fast(kind: str, sections: list[tuple[str, bytes]]) -> LogRecord:
+    """`_decode` for the common case, same result; raises `_Unsure` (never a reason) when it cannot tell."""
+    specs = _SECTIONS.get(kind)
+    bulk = _BULK.get(kind)
+    if specs is None or bulk is None or [n for n, _ in sections] != ["META", *(s.name for s in specs)]:
+        raise _Unsure(kind)
+    try:
+        data = json.loads(sections[0][1].decode("utf-8"))
+        if not isinstance(data, dict):
+            raise _Unsure("META")
+        held: dict[str, Any] = {}
+        for (name, body), spec in zip(sections[1:], specs, strict=True):
+            text = body.decode("utf-8")
+            if spec.text:
+                value: Any = text
+            elif name in bulk:
+                value = _FAST_LOADS(text)
+                if not isinstance(value, list) or not all(type(v) is dict for v in value):
+                    raise _Unsure(name)
+            else:
+                value = json.loads(text)
+            *parents, last = spec.field
+            target = data
+            for key in parents:
+                target = target.get(key)
+                if not isinstance(target, dict):
+                    raise _Unsure(key)
+            if last in target:
+                raise _Unsure(last)
+            if name in bulk:
+                held[last] = value
+                value = []
+            target[last] = value
+        record = _RECORD.validate_python(data)
+    except (ValueError, ValidationError):  # UnicodeDecodeError, JSONDecodeError too: the strict path says why
+        raise _Unsure(kind) from None
+    for field, value in held.items():
+        record.__dict__[field] = value
+    return record
+
+
 def _decode(kind: str, sections: list[tuple[str, bytes]]) -> LogRecord:
     """Builds the record from its section bodies; raises ValueError with the reason."""
+    try:
+        return _decode_fast(kind, sections)
+    except _Unsure:
+        pass
     specs = _SECTIONS.get(kind)
     if specs is None:
         raise ValueError(f"unknown record kind {kind!r}")
@@ -340,7 +410,7 @@ def _read_one(f: BinaryIO, start: int) -> tuple[LogRecord, int]:
         record = _decode(head[2].decode("ascii"), sections)
     except ValueError as exc:
         raise _Skip(str(exc), end) from None
-    if _header(record.model_dump()) != header:
+    if _header(record.__dict__) != header:  # the header's fields are plain str/int: no model_dump needed
         raise _Skip("header line does not match the record's fields", end)
     return record, end
 

@@ -109,6 +109,9 @@ class ModelCallRecord(_Record):
     timings: dict[str, float] = Field(description="prompt/cached/completion tokens, ttft_ms, total_ms, ...")
     error: str | None = None
     repair_of: str | None = Field(None, description="record_id of the call whose output this call repairs")
+    source: Literal["log", "selfplay", "synthetic"] = Field(
+        "log", description="log: real use; selfplay: the agent run over the task suite; synthetic: gold"
+    )
 
 
 class ToolResultRecord(_Record):
