@@ -557,3 +557,52 @@ def test_reader_without_error_list_yields_good_records_before_raising(tmp_path: 
     assert [next(reader) for _ in range(3)] == records
     with pytest.raises(LogFormatError, match="unexpected bytes outside any record"):
         next(reader)
+
+
+# ---- the reader's fast decode path must accept and reject exactly what the strict path does -------------
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "reason"),
+    [
+        (
+            b"MESSAGES",
+            b'[\n{"role": "user", "x": NaN}\n]',
+            "invalid record (1 error(s)): model_call.messages.0",
+        ),
+        (
+            b"MESSAGES",
+            b'[\n{"role": "user", "x": 1e999}\n]',
+            "invalid record (1 error(s)): model_call.messages.0",
+        ),
+        (b"TOOLS", b'[\n{"a": [1, -Infinity]}\n]', "invalid record (1 error(s)): model_call.tools.0"),
+        (b"MESSAGES", b'[\n{"role": "user"},\n["not", "an", "object"]\n]', "invalid record (1 error(s))"),
+        (b"TOOLS", b'{"type": "function"}', "invalid record (1 error(s)): model_call.tools"),
+        (b"MESSAGES", b'[\n{"role": "user"}\n', "section [MESSAGES] is not valid JSON"),
+        (b"TOOLS", b"[\xff]", "section [TOOLS] is not valid UTF-8 at body byte 1"),
+    ],
+    ids=["nan", "overflow", "infinity", "not-object", "not-list", "json", "utf8"],
+)
+def test_bad_bulk_sections_give_the_strict_reason(
+    tmp_path: Path, name: bytes, body: bytes, reason: str
+) -> None:
+    path = tmp_path / "log"
+    path.write_bytes(replace_section(encode_record(MC), name, body) + encode_record(MC))
+    back, errors = read([path])
+    assert back == [MC]
+    assert [e.offset for e in errors] == [0] and errors[0].reason.startswith(reason), errors[0].reason
+
+
+def test_bulk_sections_read_back_equal_with_floats_nesting_and_odd_text(tmp_path: Path) -> None:
+    messages = [
+        {"role": "user", "content": "NaN Infinity 1e999 \u2028 \ud7ff", "n": 1.5e300, "m": -0.0, "k": 10**30},
+        {
+            "role": "assistant",
+            "tool_calls": [{"function": {"name": "x", "arguments": {"a": [None, True, {}]}}}],
+        },
+        {},
+    ]
+    record = model_call(messages=messages, tools=[])
+    back, errors = read([write(tmp_path / "log", [record]).path])
+    assert errors == [] and back == [record]
+    assert back[0].messages == messages and type(back[0].messages[0]["k"]) is int

@@ -42,7 +42,8 @@ class Deduper:
         self._rows = num_perm // bands
         self._exact: set[bytes] = set()
         self._buckets: dict[tuple[int, bytes], list[int]] = {}
-        self._signatures: list[np.ndarray] = []
+        self._signatures = np.empty((64, num_perm), dtype=np.uint32)  # row i: kept row i's signature
+        self._kept = 0
         self._word_hash: dict[str, int] = {}
 
     def signature(self, text: str) -> np.ndarray:
@@ -53,11 +54,9 @@ class Deduper:
         known = self._word_hash
         if len(known) > 500_000:
             known.clear()
-        hashes = np.fromiter(
-            (known.get(w) or known.setdefault(w, zlib.crc32(w.encode())) for w in words),
-            dtype=np.uint64,
-            count=len(words),
-        )
+        for w in set(words).difference(known):
+            known[w] = zlib.crc32(w.encode())
+        hashes = np.array(list(map(known.__getitem__, words)), dtype=np.uint64)
         n = min(self.shingle, len(hashes))
         with np.errstate(over="ignore"):
             grams = hashes[: len(hashes) - n + 1].copy()
@@ -74,15 +73,18 @@ class Deduper:
         self._exact.add(digest)
         sig = self.signature(near)
         keys = [(b, sig[b * self._rows : (b + 1) * self._rows].tobytes()) for b in range(self.bands)]
-        seen: set[int] = set()
+        candidates: set[int] = set()
         for key in keys:
-            for other in self._buckets.get(key, ()):
-                if other not in seen:
-                    seen.add(other)
-                    if float(np.mean(self._signatures[other] == sig)) >= self.threshold:
-                        return "near"
-        index = len(self._signatures)
-        self._signatures.append(sig)
+            candidates.update(self._buckets.get(key, ()))
+        if candidates:  # any candidate agreeing on enough functions makes it a near duplicate
+            agree = (self._signatures[list(candidates)] == sig).mean(axis=1)
+            if bool((agree >= self.threshold).any()):
+                return "near"
+        index = self._kept
+        if index == len(self._signatures):
+            self._signatures = np.concatenate([self._signatures, np.empty_like(self._signatures)])
+        self._signatures[index] = sig
+        self._kept += 1
         for key in keys:
             self._buckets.setdefault(key, []).append(index)
         return None

@@ -54,7 +54,11 @@ class SplitWriter:
                     self.counts[key] = 0
 
     def write(self, tier: str, kind: str, split: str, row: dict[str, Any]) -> None:
-        self._files[(tier, kind, split)].write(json.dumps(row, ensure_ascii=False) + "\n")
+        self.write_line(tier, kind, split, json.dumps(row, ensure_ascii=False))
+
+    def write_line(self, tier: str, kind: str, split: str, line: str) -> None:
+        """Write one row already serialized as `json.dumps(row, ensure_ascii=False)` (one line)."""
+        self._files[(tier, kind, split)].write(line + "\n")
         self.counts[(tier, kind, split)] += 1
 
     def close(self) -> None:

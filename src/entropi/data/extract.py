@@ -184,7 +184,10 @@ class _Pipeline:
         """Finalize, dedup, split and write one (already redacted) row."""
         row = finalize(row)  # a no-op on a finalized row
         body = row["messages"] if kind == "sft" else [*row["prompt"], *row["chosen"], *row["rejected"]]
-        exact = json.dumps([row[k] for k in _CONTENT_KEYS[kind]], ensure_ascii=False)
+        # Each value serialized once: the exact-dedup key and the written line are both joined from the parts,
+        # byte for byte what json.dumps of the list and of the row would give (default separators).
+        parts = {k: json.dumps(v, ensure_ascii=False) for k, v in row.items()}
+        exact = "[" + ", ".join(parts[k] for k in _CONTENT_KEYS[kind]) + "]"
         duplicate = self.dedup[kind].check(exact, f"{row['tier']}\n{_target_text(body)}")
         part = self.report.sft if kind == "sft" else self.report.dpo
         if duplicate:
@@ -198,7 +201,12 @@ class _Pipeline:
                 )
                 else "train"
             )
-        self.writer.write(row["tier"], kind, split, row)
+        if all(type(k) is str for k in parts):
+            line = "{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)}: {v}" for k, v in parts.items())
+            line += "}"
+        else:  # json.dumps turns other keys into strings its own way
+            line = json.dumps(row, ensure_ascii=False)
+        self.writer.write_line(row["tier"], kind, split, line)
         part["rows"][f"{row['tier']}/{split}"] += 1
         part["by_source"][row["source"]] += 1
         if kind == "dpo":

@@ -53,7 +53,8 @@ _PRECHECK = {
         r"[\"']?\s*[:=]"
     ),
 }
-_COMPILED = tuple((kind, re.compile(rx, re.DOTALL), hints) for kind, rx, hints in _PATTERNS)
+_COMPILED = tuple((kind, re.compile(rx, re.DOTALL), frozenset(hints)) for kind, rx, hints in _PATTERNS)
+_HINTS = tuple(dict.fromkeys(h for _, _, hints in _PATTERNS for h in hints))  # each literal once, in order
 CACHE_SIZE = 2048  # a session's history repeats in each later row: each string is scanned once
 
 
@@ -71,9 +72,12 @@ def _replacement(kind: str, match: re.Match[str]) -> str:
 @lru_cache(maxsize=CACHE_SIZE)
 def _redacted(text: str) -> tuple[str, tuple[tuple[str, int], ...]]:
     lowered = text.lower()
+    present = {h for h in _HINTS if h in lowered}  # each literal searched once, not once per pattern
+    if not present:
+        return text, ()
     found = []
     for kind, rx, hints in _COMPILED:
-        if not any(h in lowered for h in hints):
+        if present.isdisjoint(hints):
             continue
         check = _PRECHECK.get(kind)
         if check is None or check.search(lowered if kind == "assigned_secret" else text):
@@ -96,6 +100,21 @@ def redact_text(text: str, counts: Counter[str] | None = None) -> str:
 
 def redact(value: Any, counts: Counter[str] | None = None) -> Any:
     """A copy of a JSON-like value with `redact_text` applied to every string, keys included."""
+    kind = type(value)
+    if kind is str:
+        return redact_text(value, counts)
+    if kind is dict:
+        out = {}  # inlined: one call per key and per string value, not two
+        for k, v in value.items():
+            key = redact_text(k if type(k) is str else str(k), counts)
+            vk = type(v)
+            if vk is str:
+                out[key] = redact_text(v, counts)
+            elif v is None or vk is int or vk is bool or vk is float:
+                out[key] = v
+            else:
+                out[key] = redact(v, counts)
+        return out
     if isinstance(value, str):
         return redact_text(value, counts)
     if isinstance(value, dict):

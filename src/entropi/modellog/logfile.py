@@ -24,7 +24,10 @@ Reading skips a bad record and reports it (`LogReadError`) or raises (`LogFormat
 framing parsed (header, sections, footer) but whose checksum, JSON or fields are bad is skipped whole. A
 record with broken framing (bad line, body cut short, no footer) is skipped by scanning for the next
 `======== entropi-log v` after its start; that scan cannot tell a real record from a copy of one quoted inside
-the broken record's body.
+the broken record's body. Speed: the scan first checks for a marker right at the offset (the usual case);
+a model call's MESSAGES and TOOLS bodies are parsed with non-finite numbers refused and only checked to be
+lists of objects, which is all pydantic's `list[JsonObject]` check adds to json.loads; a record that path
+cannot vouch for is decoded the strict way, so what is accepted and every reason given are unchanged.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from typing import Any, BinaryIO
 
 from pydantic import TypeAdapter, ValidationError
 
-from entropi.modellog.records import LogRecord
+from entropi.modellog.records import JsonObject, LogRecord, ModelCallRecord
 
 FORMAT_VERSION = 1
 MARKER = b"======== entropi-log v"
@@ -279,6 +282,8 @@ def _finite_float(text: str) -> float:
 # (with non-finite numbers refused) can only produce JSON values, so `list[JsonObject]` only needs the list of
 # objects checked. Walking them through pydantic's JsonValue union costs more than parsing them.
 _BULK = {"model_call": frozenset({"MESSAGES", "TOOLS"})}
+if any(ModelCallRecord.model_fields[f].annotation != list[JsonObject] for f in ("messages", "tools")):
+    _BULK = {}  # the fields' types changed: the shortcut no longer holds, so every record goes the strict way
 _FAST_LOADS = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float).decode
 
 
@@ -396,7 +401,9 @@ def _read_one(f: BinaryIO, start: int) -> tuple[LogRecord, int]:
         body = f.read(length)
         if f.read(1) != b"\n":
             raise broken(f"no newline after the [{name}] body at byte {line_at}")
-        digest.update(line + body + b"\n")
+        digest.update(line)
+        digest.update(body)
+        digest.update(b"\n")
         sections.append((name, body))
     foot = _FOOTER_RE.fullmatch(line)
     if foot is None:
