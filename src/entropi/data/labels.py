@@ -120,6 +120,14 @@ def _approval(call: Call) -> tuple[Approval, Literal["user", "policy"] | None, s
     return "not_asked", None, feedback
 
 
+@cache
+def _mutating() -> frozenset[str]:
+    from entropi.agent.tools.registry import ToolRegistry
+
+    registry = ToolRegistry.default()
+    return frozenset(n for n in registry.names() if registry.get(n).mutates)
+
+
 def label_call(call: Call, turn: Turn, seen: set[str]) -> CallLabels:
     """Labels of one call; `seen` holds the turn's earlier call keys (duplicate detection) and is updated."""
     record = call.record
@@ -135,6 +143,9 @@ def label_call(call: Call, turn: Turn, seen: set[str]) -> CallLabels:
         schema_ok = (schema_ok is not False) and (found is None or found.code != "schema_violation")
         if found is None:
             seen.add(call_key(tc.name, tc.arguments))
+            result = call.results.get(tc.id)
+            if tc.name in _mutating() and result is not None and result.status == "ok":
+                seen.clear()  # as the agent loop does: after a change, the same call may differ
         elif problem is None:
             problem = found.code
     results = [call.results.get(tc.id) for tc in calls]
