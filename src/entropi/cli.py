@@ -12,11 +12,11 @@ from pathlib import Path
 from rich.markup import escape
 
 from entropi import __version__
-from entropi.commands import ask, chat, models, route, selfplay, sessions, tools
+from entropi.commands import ask, chat, models, route, selfplay, sessions, tools, tui
 from entropi.commands.common import CommandError, err
 from entropi.config import find_project_root
 
-COMMANDS = (chat, ask, route, models, tools, sessions, selfplay)
+COMMANDS = (tui, chat, ask, route, models, tools, sessions, selfplay)
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -53,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not sys.stdin.isatty():
             parser.print_help()
             return 0
-        args.func = chat.cmd_chat
+        args.func = tui.cmd_tui
     try:
         return args.func(args)
     except CommandError as exc:

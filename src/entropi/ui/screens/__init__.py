@@ -1,0 +1,1 @@
+"""Modal screens: tool approval and the sessions picker."""
