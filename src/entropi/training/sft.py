@@ -1,0 +1,81 @@
+"""SFT stage: TRL's SFTTrainer on pre-tokenized rows, loss on the target assistant turns only.
+
+Rows are rendered by ``render.TrainingRenderer`` (the runtime's chat template) into ``input_ids`` +
+``assistant_masks``; TRL turns the mask into labels. Rows longer than ``max_length`` are skipped (cutting
+one would train on half a tool call) and counted. Non-goals: DPO, saving or exporting the adapter.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from entropi.training.backends import Backend
+from entropi.training.config import FineTuneConfig
+from entropi.training.datasets import DatasetError
+from entropi.training.render import RenderError, TrainingRenderer
+from entropi.training.stages import StageData, StageResult, callbacks, run, trainer_args
+
+
+def _examples(
+    rows: list[dict[str, Any]], renderer: TrainingRenderer, max_length: int, what: str
+) -> tuple[list, int]:
+    examples, skipped = [], 0
+    for number, row in enumerate(rows, 1):
+        try:
+            example = renderer.sft_example(row)
+        except RenderError as exc:
+            raise DatasetError(f"{what} row {number}: {exc}") from exc
+        if len(example["input_ids"]) > max_length:
+            skipped += 1
+            continue
+        examples.append(example)
+    if rows and not examples:
+        raise DatasetError(f"{what}: all {len(rows)} rows are longer than max_length={max_length} tokens")
+    return examples, skipped
+
+
+def build_sft_data(
+    train_rows: list[dict[str, Any]],
+    eval_rows: list[dict[str, Any]],
+    renderer: TrainingRenderer,
+    max_length: int,
+) -> StageData:
+    """Tokenized train/eval datasets (input_ids + assistant_masks); every row is checked before training."""
+    from datasets import Dataset
+
+    train, skipped = _examples(train_rows, renderer, max_length, "sft_train")
+    evaluation, _ = _examples(eval_rows, renderer, max_length, "sft_eval")
+    return StageData(Dataset.from_list(train), Dataset.from_list(evaluation) if evaluation else None, skipped)
+
+
+def run_sft(
+    model: Any,
+    tokenizer: Any,
+    backend: Backend,
+    config: FineTuneConfig,
+    data: StageData,
+    work: Path,
+    extra_callbacks: list[Any],
+) -> StageResult:
+    """Train ``model`` (a PEFT model) in place; returns the stage metrics."""
+    from trl import SFTConfig, SFTTrainer
+
+    settings = config.sft
+    has_eval = data.eval is not None
+    args = SFTConfig(
+        **trainer_args("sft", settings, config, backend, work, has_eval=has_eval),
+        max_length=settings.max_length,
+        packing=False,
+    )
+    trainer = SFTTrainer(
+        model=model,
+        args=args,
+        train_dataset=data.train,
+        eval_dataset=data.eval,
+        processing_class=tokenizer,
+        callbacks=callbacks(settings, has_eval=has_eval, extra=extra_callbacks),
+    )
+    return run(
+        trainer, "sft", resume=config.resume, has_eval=has_eval, rows=len(data.train), skipped=data.skipped
+    )
