@@ -13,29 +13,8 @@ from typing import Any
 
 from entropi.training.backends import Backend
 from entropi.training.config import FineTuneConfig
-from entropi.training.datasets import DatasetError
 from entropi.training.render import RenderError, TrainingRenderer
-from entropi.training.stages import StageData, StageResult, callbacks, run, trainer_args
-
-
-def _examples(
-    rows: list[dict[str, Any]], renderer: TrainingRenderer, max_length: int, what: str
-) -> tuple[list, int]:
-    tokenizer = renderer.tokenizer
-    examples, skipped = [], 0
-    for number, row in enumerate(rows, 1):
-        try:
-            example = renderer.dpo_example(row)
-        except RenderError as exc:
-            raise DatasetError(f"{what} row {number}: {exc}") from exc
-        lengths = {k: len(tokenizer(v, add_special_tokens=False)["input_ids"]) for k, v in example.items()}
-        if lengths["prompt"] + max(lengths["chosen"], lengths["rejected"]) > max_length:
-            skipped += 1
-            continue
-        examples.append(example)
-    if rows and not examples:
-        raise DatasetError(f"{what}: all {len(rows)} rows are longer than max_length={max_length} tokens")
-    return examples, skipped
+from entropi.training.stages import StageData, StageResult, callbacks, run, stage_data, trainer_args
 
 
 def build_dpo_data(
@@ -45,15 +24,17 @@ def build_dpo_data(
     max_length: int,
 ) -> StageData:
     """prompt/chosen/rejected text datasets; every row is checked here, before any training."""
-    from datasets import Dataset
-
     if renderer.turn_end_id is None:
         raise RenderError(
             f"DPO needs the chat template's end of turn ({renderer.turn_end!r}) to be one token"
         )
-    train, skipped = _examples(train_rows, renderer, max_length, "dpo_train")
-    evaluation, _ = _examples(eval_rows, renderer, max_length, "dpo_eval")
-    return StageData(Dataset.from_list(train), Dataset.from_list(evaluation) if evaluation else None, skipped)
+    tokenizer = renderer.tokenizer
+
+    def length(example: dict[str, Any]) -> int:
+        n = {k: len(tokenizer(v, add_special_tokens=False)["input_ids"]) for k, v in example.items()}
+        return n["prompt"] + max(n["chosen"], n["rejected"])
+
+    return stage_data("dpo", train_rows, eval_rows, renderer.dpo_example, length, max_length)
 
 
 def run_dpo(

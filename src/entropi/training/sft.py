@@ -12,27 +12,8 @@ from typing import Any
 
 from entropi.training.backends import Backend
 from entropi.training.config import FineTuneConfig
-from entropi.training.datasets import DatasetError
-from entropi.training.render import RenderError, TrainingRenderer
-from entropi.training.stages import StageData, StageResult, callbacks, run, trainer_args
-
-
-def _examples(
-    rows: list[dict[str, Any]], renderer: TrainingRenderer, max_length: int, what: str
-) -> tuple[list, int]:
-    examples, skipped = [], 0
-    for number, row in enumerate(rows, 1):
-        try:
-            example = renderer.sft_example(row)
-        except RenderError as exc:
-            raise DatasetError(f"{what} row {number}: {exc}") from exc
-        if len(example["input_ids"]) > max_length:
-            skipped += 1
-            continue
-        examples.append(example)
-    if rows and not examples:
-        raise DatasetError(f"{what}: all {len(rows)} rows are longer than max_length={max_length} tokens")
-    return examples, skipped
+from entropi.training.render import TrainingRenderer
+from entropi.training.stages import StageData, StageResult, callbacks, run, stage_data, trainer_args
 
 
 def build_sft_data(
@@ -42,11 +23,14 @@ def build_sft_data(
     max_length: int,
 ) -> StageData:
     """Tokenized train/eval datasets (input_ids + assistant_masks); every row is checked before training."""
-    from datasets import Dataset
-
-    train, skipped = _examples(train_rows, renderer, max_length, "sft_train")
-    evaluation, _ = _examples(eval_rows, renderer, max_length, "sft_eval")
-    return StageData(Dataset.from_list(train), Dataset.from_list(evaluation) if evaluation else None, skipped)
+    return stage_data(
+        "sft",
+        train_rows,
+        eval_rows,
+        renderer.sft_example,
+        lambda example: len(example["input_ids"]),
+        max_length,
+    )
 
 
 def run_sft(

@@ -1,11 +1,13 @@
 """What the SFT and DPO stages share: trainer arguments from stage settings, resuming, early stop, results.
 
-Non-goals: building datasets (``sft.py`` / ``dpo.py``), choosing models (``backends``).
+Also renders and length-checks rows into datasets (each stage brings its renderer and length rule).
+Non-goals: choosing models (``backends``).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,3 +115,37 @@ def run(trainer: Any, stage: str, *, resume: bool, has_eval: bool, rows: int, sk
             if key.startswith("eval_") and isinstance(value, int | float) and "runtime" not in key:
                 metrics[key] = round(float(value), 6)
     return StageResult(stage, metrics, list(state.log_history))
+
+
+def stage_data(
+    stage: str,
+    train_rows: list[dict[str, Any]],
+    eval_rows: list[dict[str, Any]],
+    render: Callable[[dict[str, Any]], dict[str, Any]],
+    length: Callable[[dict[str, Any]], int],
+    max_length: int,
+) -> StageData:
+    """Render every row up front (a bad row fails before training); skip and count rows over max_length."""
+    from datasets import Dataset
+
+    from entropi.training.datasets import DatasetError
+    from entropi.training.render import RenderError
+
+    def examples(rows: list[dict[str, Any]], what: str) -> tuple[list[dict[str, Any]], int]:
+        kept, skipped = [], 0
+        for number, row in enumerate(rows, 1):
+            try:
+                example = render(row)
+            except RenderError as exc:
+                raise DatasetError(f"{what} row {number}: {exc}") from exc
+            if length(example) > max_length:
+                skipped += 1
+                continue
+            kept.append(example)
+        if rows and not kept:
+            raise DatasetError(f"{what}: all {len(rows)} rows are longer than max_length={max_length} tokens")
+        return kept, skipped
+
+    train, skipped = examples(train_rows, f"{stage}_train")
+    evaluation, _ = examples(eval_rows, f"{stage}_eval")
+    return StageData(Dataset.from_list(train), Dataset.from_list(evaluation) if evaluation else None, skipped)
