@@ -14,7 +14,14 @@ import time
 from entropi.agent import events as ev
 from entropi.agent.permissions import HeadlessApprover
 from entropi.agent.session_store import SessionStoreError
-from entropi.commands.common import CommandError, add_runtime_options, err, open_runtime, read_text_arg
+from entropi.commands.common import (
+    CommandError,
+    add_runtime_options,
+    add_session_options,
+    err,
+    open_runtime,
+    read_text_arg,
+)
 from entropi.config import TIERS
 
 
@@ -101,17 +108,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--yes", action="store_true", help="approve every tool call that would ask (deny rules hold)"
     )
-    p.add_argument(
-        "--plan", action="store_true", help="read-only plan mode: tools that change things are refused"
-    )
-    p.add_argument(
-        "--resume",
-        nargs="?",
-        const="",
-        default=None,
-        metavar="SESSION",
-        help="continue the latest session (or the given one)",
-    )
+    add_session_options(p)
     p.add_argument("--max-iterations", type=int, default=None, help="most model calls for this turn")
     p.add_argument("--max-tokens", type=int, default=None, help="most tokens per model call")
     p.add_argument("--thinking", action="store_true", help="show the model's reasoning on stderr")

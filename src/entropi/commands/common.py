@@ -29,6 +29,21 @@ def add_runtime_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--no-log", action="store_true", help="do not write the model log for this run")
 
 
+def add_session_options(parser: argparse.ArgumentParser) -> None:
+    """``--plan`` (read-only mode, through the config layer) and ``--resume [SESSION]``."""
+    parser.add_argument(
+        "--plan", action="store_true", help="read-only plan mode: tools that change things are refused"
+    )
+    parser.add_argument(
+        "--resume",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="SESSION",
+        help="continue the latest session (or the given one)",
+    )
+
+
 def cli_overrides(args: argparse.Namespace) -> dict[str, Any]:
     model: dict[str, Any] = {}
     if getattr(args, "model", None):

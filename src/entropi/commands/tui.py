@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from entropi.commands.common import add_runtime_options, open_runtime
+from entropi.commands.common import add_runtime_options, add_session_options, open_runtime
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
@@ -23,16 +23,6 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("tui", help="the chat app (default when entropi runs with no command)")
-    p.add_argument(
-        "--plan", action="store_true", help="start in plan mode: tools that change things are refused"
-    )
-    p.add_argument(
-        "--resume",
-        nargs="?",
-        const="",
-        default=None,
-        metavar="SESSION",
-        help="continue the latest session (or the given one)",
-    )
+    add_session_options(p)
     add_runtime_options(p)
     p.set_defaults(func=cmd_tui)
