@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup setup-dev run test lint bench
+.PHONY: setup setup-dev run test lint bench loop
 
 $(VENV)/.venv-created:
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +39,7 @@ lint: setup-dev
 
 bench: setup-dev
 	$(BIN)/python benchmarks/bench_runtime.py
+
+# The learning loop on this machine (synthetic sessions -> data -> adapters -> A/B -> gate); see docs/training.md.
+loop: setup-dev
+	$(BIN)/python scripts/run_loop.py --work runs/loop

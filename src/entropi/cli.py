@@ -12,11 +12,23 @@ from pathlib import Path
 from rich.markup import escape
 
 from entropi import __version__
-from entropi.commands import adapters, ask, chat, models, route, selfplay, sessions, tools, tui
+from entropi.commands import (
+    adapters,
+    ask,
+    chat,
+    evaluate,
+    models,
+    route,
+    selfplay,
+    sessions,
+    synth,
+    tools,
+    tui,
+)
 from entropi.commands.common import CommandError, err
 from entropi.config import find_project_root
 
-COMMANDS = (tui, chat, ask, route, models, tools, sessions, selfplay, adapters)
+COMMANDS = (tui, chat, ask, route, models, tools, sessions, selfplay, synth, adapters, evaluate)
 
 
 def make_parser() -> argparse.ArgumentParser:

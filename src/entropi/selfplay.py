@@ -3,9 +3,10 @@
 Each run materialises a task's throwaway git repo, runs the real agent loop headless on it (tools confined
 to that repo, approvals granted: nothing outside it can be touched), checks the result with the task's
 checker, and writes everything to the ordinary model log: model calls, tool results, and an ``outcome``
-record with the checker's verdict. Two solvers: ``agent`` (the configured model; records marked
-``source: selfplay``) and ``reference`` (the task's gold trajectory played through the same loop by the
-scripted model: reasoning that names the next tool, then exactly that call; ``source: synthetic``).
+record with the checker's verdict, the task's id and its taxonomy coordinates (the extractor counts its
+coverage from them). Two solvers: ``agent`` (the configured model; records marked ``source: selfplay``) and
+``reference`` (the task's gold trajectory played through the same loop by the scripted model: reasoning that
+names the next tool, then exactly that call; ``source: synthetic``).
 Non-goals: scoring and A/B (evaluation).
 """
 
@@ -23,7 +24,7 @@ from entropi.agent.session import AgentSession
 from entropi.agent.session_store import SESSIONS_FILE, SessionStore
 from entropi.config.schema import EntropiConfig
 from entropi.data.gold import gold_outputs
-from entropi.modellog import OutcomeRecord
+from entropi.modellog import OutcomeRecord, TaskInfo
 from entropi.tasks import Task
 
 SOLVERS = ("agent", "reference")
@@ -73,6 +74,7 @@ def run_task(task: Task, run: int, model: ModelClient, config: EntropiConfig, wo
                 signal="checker",
                 passed=check.passed,
                 detail=f"task {task.id}: {check.detail}"[:2000],
+                task=TaskInfo(id=task.id, coordinates=task.coordinates() or {}),
             )
         )
     first = outcome.tool_calls[0]["name"] if outcome.tool_calls else None

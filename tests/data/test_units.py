@@ -180,3 +180,120 @@ def test_replay_parsing_and_sampling(tmp_path):
         replay_count(10, 1.0)
     with pytest.raises(ReplayError, match="cannot read"):
         list(iter_replay(tmp_path / "missing.jsonl", skipped))
+
+
+def _random_json(rng, depth: int = 0):
+    kind = rng.randrange(9 if depth < 2 else 7)
+    if kind == 0:
+        return rng.choice([None, True, False])
+    if kind == 1:
+        return rng.choice([0, 1, -3, 2**70, 7])
+    if kind == 2:
+        return rng.choice([0.0, -0.0, 1.0, 2.5, -1e300, 3.0])
+    if kind in (3, 4, 5, 6):
+        return rng.choice(["", "a.py", "code", "add", "done", "thinking", "x" * 50])
+    if kind == 7:
+        return [_random_json(rng, depth + 1) for _ in range(rng.randrange(4))]
+    return {rng.choice(["path", "tier", "items", "n", "x"]): _random_json(rng, depth + 1) for _ in range(3)}
+
+
+SUBSET_SCHEMAS = [
+    True,
+    False,
+    {"type": "object"},
+    {"type": ["integer", "null"]},
+    {"type": "number", "minimum": 1},
+    {"type": "array", "items": {"type": "string", "enum": ["a.py", "code"]}, "minItems": 2},
+    {"properties": {"n": {"type": "integer", "minimum": 0}}, "additionalProperties": {"type": "string"}},
+    {"type": "object", "required": ["path"], "properties": {"path": False}, "additionalProperties": True},
+    {"enum": []},
+]
+
+
+def test_the_fast_schema_check_agrees_with_jsonschema():
+    """On every known tool's parameters and odd schemas of the subset, for all kinds of JSON values."""
+    import random
+
+    from jsonschema import Draft202012Validator
+
+    from entropi.data.schema_check import compile_check
+
+    schemas = [t["parameters"] for t in known_tools().values()] + SUBSET_SCHEMAS
+    rng = random.Random(3)
+    instances = [_random_json(rng) for _ in range(3000)]
+    instances += [{"path": "a.py"}, {"path": 1}, {"tier": "code", "reason": "x"}, {}, [1, 2], [], "s", 1.0]
+    for schema in schemas:
+        check = compile_check(schema)
+        assert check is not None, schema
+        validator = Draft202012Validator(schema)
+        for instance in instances:
+            assert check(instance) == (not list(validator.iter_errors(instance))), (schema, instance)
+        for args in (dict(i) for i in instances if isinstance(i, dict)):  # tool calls' arguments
+            assert check(args) == validator.is_valid(args)
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "string", "pattern": "^a"},
+        {"$ref": "#/$defs/x"},
+        {"type": "strin"},
+        {"enum": [1, True]},
+        {"type": "object", "properties": {"p": {"maxLength": 3}}},
+        {"additionalProperties": None},
+        {"minimum": True},
+        [],
+    ],
+)
+def test_schemas_outside_the_fast_subset_go_to_jsonschema(schema):
+    from entropi.data.schema_check import compile_check
+
+    assert compile_check(schema) is None
+
+
+@pytest.mark.parametrize("threshold", [0.3, 0.7, 0.9, 1.0])
+def test_dedup_band_pruning_decides_as_plain_lsh(threshold):
+    """Candidates sharing too few bands to reach the threshold are skipped: the decisions are those of
+    LSH banding comparing every kept row that shares a band, on many similar rows."""
+    import random
+
+    import numpy as np
+
+    rng = random.Random(9)
+    words = [rng.choice(["alpha", "beta", "gamma", "delta", "eps"]) for _ in range(60)]
+    texts = []
+    for _ in range(600):
+        w = list(words)
+        for _ in range(rng.randrange(14)):
+            w[rng.randrange(len(w))] = rng.choice(["alpha", "iota", "kappa", "x"])
+        texts.append(" ".join(w))
+    d = Deduper(threshold=threshold)
+    kept = np.empty((0, 64), dtype=np.uint32)
+    for i, text in enumerate(texts):
+        sig = d.signature(text)
+        shares_a_band = (kept.reshape(-1, 16, 4) == sig.reshape(16, 4)).all(axis=2).any(axis=1)
+        near = bool((shares_a_band & ((kept == sig).mean(axis=1) >= threshold)).any())
+        if not near:
+            kept = np.vstack([kept, sig])
+        assert d.check(f"row {i}", text) == ("near" if near else None)
+    assert 0 < len(kept) < len(texts)
+
+
+def test_turns_closed_by_a_later_turn_close_in_the_order_they_are_open():
+    from entropi.modellog import BaseModelInfo, ModelCallRecord, ParsedInfo
+
+    def call(session: str, turn: int) -> ModelCallRecord:
+        ts = "2026-11-22T10:00:00.000Z"
+        return ModelCallRecord(
+            session_id=session, turn_index=turn, call_index=0, started_at=ts, finished_at=ts, tier="code",
+            base_model=BaseModelInfo(id="m", path="/m", sha256="0" * 64, arch="llama"), sampling={},
+            messages=[{"role": "user", "content": f"q{turn}"}], tools=[], prompt="", raw_output="",
+            parsed=ParsedInfo(), stop_reason="eos", timings={},
+        )  # fmt: skip
+
+    joiner = TurnJoiner(Counter())
+    assert joiner.feed(call("s", 1)) == [] and joiner.feed(call("s", 0)) == []
+    assert joiner.feed(call("t", 0)) == []
+    closed = joiner.feed(call("s", 2))  # closes s/1 and s/0, in the order they were opened
+    assert [(t.session_id, t.turn_index) for t in closed] == [("s", 1), ("s", 0)]
+    assert [(t.session_id, t.turn_index) for t in joiner.finish()] == [("t", 0), ("s", 2)]

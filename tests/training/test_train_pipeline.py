@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 from gguf_support import all_logits
+from train_support import promote_without_gate
 
 from entropi.config import load_config
 from entropi.inference.filehash import file_sha256
@@ -41,7 +42,10 @@ def run(train_stack, embedded_hf_dir, code_data, tmp_path_factory) -> tuple[Path
     paths = {"data": str(code_data), "out": str(root / "lora_adapters")}
     config = load_finetune_config(None, {**OVERRIDES, **paths})
     project = load_config(root, env={}, home=root / "home")
-    return root, fine_tune(config, project_root=root, entropi_config=project, console=Console(quiet=True))
+    console = Console(quiet=True)
+    return root, fine_tune(
+        config, project_root=root, entropi_config=project, console=console, gate=promote_without_gate
+    )
 
 
 def test_the_run_registers_a_complete_version(run, code_data):

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ import yaml
 
 pytest.importorskip("transformers")  # the whole module needs the `train` extra
 from rich.console import Console
+from train_support import promote_without_gate
 from transformers import TrainerCallback
 
 from entropi.config import load_config
@@ -58,6 +60,7 @@ def _fine_tune(settings: dict[str, Any], root: Path, **kw: Any) -> Any:
     from entropi.training.pipeline import fine_tune
 
     kw.setdefault("console", Console(quiet=True))
+    kw.setdefault("gate", promote_without_gate)
     project = load_config(root, env={}, home=root / "home")
     return fine_tune(load_finetune_config(None, settings), project_root=root, entropi_config=project, **kw)
 
@@ -163,14 +166,30 @@ def _argv(tiny_qwen3, data: Path, root: Path) -> list[str]:
 def test_the_script_trains_registers_and_prints_the_version_dir(
     tiny_qwen3, code_data, tmp_path, capsys, monkeypatch
 ):
+    from entropi.evaluation import promotion
+
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    verdicts = iter([False, True])  # --promote goes through the gate: refused, then accepted
+    gated: list[tuple[str, str]] = []
+
+    def fake_gate(config, project_root, out_root, tier, version, **kw):
+        gated.append((tier, version))
+        accepted = next(verdicts)
+        if accepted:
+            promotion.registry.promote(out_root, tier, version)
+        return SimpleNamespace(promoted=accepted, decision=SimpleNamespace(checks=[], reason=lambda: "fake"))
+
+    monkeypatch.setattr(promotion, "promote_through_gate", fake_gate)
     config = tmp_path / "train.yaml"
     config.write_text(yaml.safe_dump({"base_gguf": str(tiny_qwen3.gguf), "lora": {"rank": 4, "alpha": 8}}))
     argv = [*_argv(tiny_qwen3, code_data, tmp_path), "--config", str(config), "--stages", "sft"]
     argv += ["--max-steps", "1", "--promote"]
+    assert main(argv) == 1, "refused by the gate: registered, not current, exit 1"
+    assert not (tmp_path / "out" / "code" / "current").exists()
     assert main(argv) == 0
-    folder = tmp_path / "out" / "code" / "v0001"
-    assert capsys.readouterr().out.strip() == str(folder)
+    folder = tmp_path / "out" / "code" / "v0002"
+    assert capsys.readouterr().out.split() == [str(tmp_path / "out" / "code" / "v0001"), str(folder)]
+    assert gated == [("code", "v0001"), ("code", "v0002")]
     assert (tmp_path / "out" / "code" / "current").resolve() == folder
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["metrics"]["training"]["sft"]["steps"] == 1 and manifest["rank"] == 4

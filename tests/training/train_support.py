@@ -8,6 +8,14 @@ from typing import Any
 
 from entropi.config.schema import known_tools
 from entropi.tasks import load_tasks
+from entropi.training import registry
+
+
+def promote_without_gate(out_root: Path, tier: str, version: str) -> bool:
+    """A `fine_tune` gate that always promotes: training tests are not about the evaluation gate."""
+    registry.promote(out_root, tier, version)
+    return True
+
 
 SYSTEM = "You are entropi, a coding agent. Call tools to act."
 TOOLS = ("filesystem.read_file", "bash.execute", "filesystem.glob")

@@ -103,9 +103,18 @@ def write(path: Path, records: list[Any], **kwargs: Any) -> ModelLog:
     return log
 
 
+SHARE = False  # set per test by `reading_mode`: every reading test runs with and without shared payloads
+
+
+@pytest.fixture(autouse=True, params=[False, True], ids=["plain", "shared"])
+def reading_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    monkeypatch.setitem(globals(), "SHARE", request.param)
+    return request.param
+
+
 def read(paths: list[Path]) -> tuple[list[Any], list[LogReadError]]:
     errors: list[LogReadError] = []
-    return list(read_records(paths, errors=errors)), errors
+    return list(read_records(paths, errors=errors, share=SHARE)), errors
 
 
 def reseal(block: bytes) -> bytes:
@@ -606,3 +615,62 @@ def test_bulk_sections_read_back_equal_with_floats_nesting_and_odd_text(tmp_path
     back, errors = read([write(tmp_path / "log", [record]).path])
     assert errors == [] and back == [record]
     assert back[0].messages == messages and type(back[0].messages[0]["k"]) is int
+
+
+# ---- shared payloads (`read_records(share=True)`): a session's re-logged history is read once -----------
+
+
+def session_calls(session: str, n: int, *, changed_at: int | None = None) -> list[ModelCallRecord]:
+    """A session's model calls whose logged history grows call by call; at call `changed_at` an earlier
+    message is rewritten (as pruning or compaction does), so the history is no longer a prefix."""
+    history: list[dict[str, Any]] = [{"role": "system", "content": "sys"}]
+    calls = []
+    for i in range(n):
+        call = {"id": "c", "function": {"name": "read_file", "arguments": {"path": f"{i}.py", "n": 1.5}}}
+        history = [
+            *history,
+            {"role": "user", "content": f"q{i} é"},
+            {"role": "assistant", "tool_calls": [call]},
+        ]
+        if changed_at == i:
+            history = [history[0], {"role": "user", "content": "[pruned]"}, *history[2:]]
+        calls.append(model_call(session_id=session, turn_index=i, messages=[dict(m) for m in history]))
+    return calls
+
+
+def test_shared_reading_gives_equal_records_and_shares_the_history(tmp_path: Path) -> None:
+    a, b = session_calls("s-a", 6, changed_at=3), session_calls("s-b", 5)
+    records: list[Any] = [r for pair in zip(a, b, strict=False) for r in pair] + a[5:]  # interleaved
+    records += [outcome(turn_index=i, detail="d" * 300) for i in range(3000)]  # past the first read window
+    big = model_call(session_id="s-a", turn_index=9, messages=[*a[-1].messages, {"content": "x" * (3 << 20)}])
+    records += [big, model_call(session_id="s-a", turn_index=10, messages=big.messages), a[0]]
+    path = tmp_path / "log"
+    write(path, records)
+    plain, shared = list(read_records([path])), list(read_records([path], share=True))
+    assert plain == shared == records
+    assert shared[2].messages[0] is shared[0].messages[0]  # one dict for the session's system message
+    assert shared[2].tools[0] is shared[0].tools[0] and shared[2].tools is not shared[0].tools
+    assert shared[-2].messages is not shared[-3].messages  # each record has its own lists
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [b'{"role": "user", "x": NaN}', b"[1]", b'{"role": }', b"", b'{"a": 1},\n{"b": 2}\n'],
+    ids=["nan", "not-object", "json", "empty", "odd-shape"],
+)
+def test_a_bad_object_after_a_shared_history_is_refused_as_the_strict_path_does(
+    tmp_path: Path, extra: bytes
+) -> None:
+    first, second = session_calls("s-1", 2)
+    body = re.search(rb"\[MESSAGES\] (\d+)\n", encode_record(first))
+    assert body is not None
+    old = encode_record(first)[body.end() : body.end() + int(body[1])]
+    bad = replace_section(encode_record(second), b"MESSAGES", old[:-2] + b",\n" + extra + b"\n]")
+    path = tmp_path / "log"
+    path.write_bytes(encode_record(first) + bad + encode_record(second))
+    errors: list[LogReadError] = []
+    plain = list(read_records([path], errors=errors))
+    shared_errors: list[LogReadError] = []
+    assert list(read_records([path], errors=shared_errors, share=True)) == plain
+    assert shared_errors == errors
+    assert (len(plain), len(errors)) == ((3, 0) if extra == b'{"a": 1},\n{"b": 2}\n' else (2, 1))

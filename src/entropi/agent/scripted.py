@@ -69,12 +69,16 @@ class ScriptedModel:
         self.calls: list[dict[str, Any]] = []
         self.keep_calls = keep_calls
         self.max_prompt_tokens = 0
+        self.variants: dict[str, Path | None] = {}  # evaluation slots → adapter (recorded, not applied)
+        self.current_slot: str | None = None  # the slot of the call in progress (scripts may look)
 
     @property
     def n_ctx(self) -> int:
         return self._n_ctx
 
-    def route(self, text: str | bytes, *, override: str | None = None) -> RouteDecision:
+    def route(
+        self, text: str | bytes, *, override: str | None = None, router: str | None = None
+    ) -> RouteDecision:
         if override is not None and override not in TIERS:
             raise ValueError(f"unknown tier {override!r}")
         tier = override or self.tier
@@ -84,6 +88,17 @@ class ScriptedModel:
 
     def allowed_tools(self, tier: str) -> list[str]:
         return list(self.config.tiers[tier].tools)
+
+    def tier_tools(self, tier: str) -> list[dict[str, Any]]:
+        return [self._schemas[n] for n in self.allowed_tools(tier)]
+
+    def add_variant(self, tier: str, label: str, adapter: Path | None, scale: float = 1.0) -> str:
+        slot = f"{tier}@{label}"
+        self.variants[slot] = adapter
+        return slot
+
+    def add_router_variant(self, label: str, adapter: Path | None, scale: float = 1.0) -> None:
+        self.variants[f"router@{label}"] = adapter
 
     def adapter_label(self, tier: str) -> str:
         return "scripted"
@@ -104,8 +119,12 @@ class ScriptedModel:
         on_text: Callable[[str], None] | None = None,
         cancel: threading.Event | None = None,
         repair_of: str | None = None,
+        slot: str | None = None,
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        sampling_overrides: Mapping[str, Any] | None = None,
     ) -> TurnResult:
         started = time.time()
+        self.current_slot = slot or tier
         raw = self._script(tier, messages)
         stop = "eos"
         emitted = []

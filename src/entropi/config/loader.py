@@ -38,6 +38,7 @@ _PATH_KEYS: tuple[tuple[str, ...], ...] = (
     ("router", "lora_path"),
     ("tiers", "*", "system_prompt"),
     ("tiers", "*", "lora_path"),
+    ("evaluation", "cases"),  # a list of paths
 )
 _MISSING = object()
 _KINDS = {list: "a list", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
@@ -191,13 +192,19 @@ def _resolve_paths(layer: _Layer, problems: list[str]) -> None:
             if len(pattern) > 1:
                 visit(node[key], pattern[1:], dotted + ".")
                 continue
-            value = node[key]
-            if isinstance(value, str | os.PathLike):
-                if not os.fspath(value).strip():
-                    problems.append(f"{layer.source}: {dotted}: empty path; use null for none")
-                    continue
-                path = Path(value).expanduser()
-                node[key] = path if path.is_absolute() else layer.base_dir / path
+            if isinstance(node[key], list):
+                node[key] = [resolve(item, f"{dotted}[{i}]") for i, item in enumerate(node[key])]
+            else:
+                node[key] = resolve(node[key], dotted)
+
+    def resolve(value: Any, dotted: str) -> Any:
+        if isinstance(value, str | os.PathLike):
+            if not os.fspath(value).strip():
+                problems.append(f"{layer.source}: {dotted}: empty path; use null for none")
+                return value
+            path = Path(value).expanduser()
+            return path if path.is_absolute() else layer.base_dir / path
+        return value
 
     for pattern in _PATH_KEYS:
         visit(layer.data, pattern, "")

@@ -267,6 +267,49 @@ class ContextConfig(BaseModel):
     reserve_tokens: int = Field(512, ge=64, description="Tokens kept free for the answer.")
 
 
+class GateConfig(BaseModel):
+    """What a tier's candidate adapter must reach to become `current` (`entropi adapters promote`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_validity: float = Field(
+        0.99, ge=0, le=1, description="Least share of tool-call attempts that parse and are schema-valid."
+    )
+    min_selection: float = Field(
+        0.95, ge=0, le=1, description="Least share of cases whose first call is the expected tool."
+    )
+    require_coherence_gain: bool = Field(
+        True, description="The share of coherent think→action turns must beat the current adapter's."
+    )
+    max_chat_loss_increase: float = Field(
+        0.05, ge=0, description="Largest relative rise of the general-chat reply loss (0.05 = 5%)."
+    )
+    min_cases: int = Field(20, ge=1, description="Fewest evaluated cases a decision may rest on.")
+
+
+class EvaluationConfig(BaseModel):
+    """Evaluation: the promotion gate per tier and extra eval case files."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gates: dict[TierName, GateConfig] = Field(
+        default_factory=lambda: {name: GateConfig() for name in TIERS},
+        description="Promotion gate per tier; a tier left out gets the defaults.",
+    )
+    cases: list[Path] | None = Field(
+        None, description="Extra eval case files (JSONL) used with the shipped ones; null: none."
+    )
+
+    @field_validator("gates")
+    @classmethod
+    def _every_tier(cls, gates: dict[str, GateConfig]) -> dict[str, GateConfig]:
+        return {name: gates.get(name) or GateConfig() for name in TIERS}
+
+    def gate(self, tier: str) -> GateConfig:
+        """The gate of ``tier`` (the defaults for a tier not configured)."""
+        return self.gates.get(tier) or GateConfig()  # type: ignore[call-overload]
+
+
 class EntropiConfig(BaseModel):
     """The whole configuration: model, router, the four tiers, model log."""
 
@@ -280,6 +323,9 @@ class EntropiConfig(BaseModel):
     permissions: PermissionsConfig = Field(default_factory=PermissionsConfig, description="Tool permissions.")
     agent: AgentConfig = Field(default_factory=AgentConfig, description="Agent turn limits.")
     context: ContextConfig = Field(default_factory=ContextConfig, description="Context window management.")
+    evaluation: EvaluationConfig = Field(
+        default_factory=EvaluationConfig, description="Evaluation cases and promotion gates."
+    )
 
     @field_validator("tiers")
     @classmethod

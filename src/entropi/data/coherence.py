@@ -20,9 +20,9 @@ evaluation data (the rules are fixed and tested on hand-written cases).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Literal
 
 from entropi.config.schema import TIERS, known_tools
@@ -70,17 +70,106 @@ class Coherence:
     reason: str
 
 
+Rule = tuple[re.Pattern[str], tuple[str, ...] | None]  # a pattern and the literals one of which it needs
+
+
 @cache
-def _rules(names: tuple[str, ...]) -> tuple[re.Pattern[str], tuple[tuple[str, re.Pattern[str]], ...]]:
+def _rules(names: tuple[str, ...]) -> tuple[Rule, tuple[tuple[str, Rule], ...]]:
     shorts: dict[str, list[str]] = {}
     for name in names:
         shorts.setdefault(name.rsplit(".", 1)[-1], []).append(name)
     spelled = [re.escape(n) for n in names]
     spelled += [re.escape(s) for s, full in shorts.items() if len(full) == 1 and "_" in s]
-    explicit = re.compile(
-        r"(?<![\w.])(?:" + "|".join(sorted(spelled, key=len, reverse=True)) + r")(?![\w])", _F
+    explicit = r"(?<![\w.])(?:" + "|".join(sorted(spelled, key=len, reverse=True)) + r")(?![\w])"
+    return _rule(explicit), tuple((tool, _rule(rx)) for tool, rx in ALIASES)
+
+
+def _rule(pattern: str) -> Rule:
+    return re.compile(pattern, _F), _leading_literals(pattern)
+
+
+def _leading_literals(pattern: str) -> tuple[str, ...] | None:
+    """Lower-case ASCII strings one of which starts every match of `pattern` (after zero-width assertions),
+    read off its parsed form; None when that cannot be told. A match can only start where one of them is in
+    the case-folded text (see `_folded`), so the pattern is tried there only (`_matches`): a speed-up."""
+    try:
+        from re import _constants, _parser  # CPython's own regex parser (private): any surprise → None
+
+        found = _leading(list(_parser.parse(pattern, _F)), _constants)
+    except Exception:
+        return None
+    if not found or not all(s.isascii() for s in found):
+        return None
+    return tuple(sorted({s.lower() for s in found}))
+
+
+def _leading(items: list[Any], c: Any) -> set[str] | None:
+    for i, (op, av) in enumerate(items):
+        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):  # zero-width
+            continue
+        if op is c.LITERAL:
+            run = [chr(av)]
+            for op2, av2 in items[i + 1 :]:
+                if op2 is not c.LITERAL:
+                    break
+                run.append(chr(av2))
+            return {"".join(run)}
+        if op is c.BRANCH:
+            out: set[str] = set()
+            for alternative in av[1]:
+                found = _leading(list(alternative) + items[i + 1 :], c)
+                if found is None:
+                    return None
+                out |= found
+            return out
+        if op is c.SUBPATTERN:
+            return _leading(list(av[-1]) + items[i + 1 :], c)
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
+            return _leading(list(av[2]), c)
+        if op is c.IN and av and all(o is c.LITERAL for o, _ in av):
+            return {chr(x) for _, x in av}
+        return None
+    return None  # the pattern can match the empty string
+
+
+# The only non-ASCII characters that re.IGNORECASE matches to ASCII letters (tested over all of Unicode);
+# U+0130 is also the only one whose lower() is two characters.
+_FOLDS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def _folded(text: str) -> str:
+    """`text` with each character re.IGNORECASE matches to an ASCII letter made that lower-case letter."""
+    return text.lower() if text.isascii() else text.translate(_FOLDS).lower()
+
+
+def _matches(rule: Rule, sentence: str, folded: str) -> Iterator[re.Match[str]]:
+    """`finditer` of the rule's pattern over `sentence`, trying it only where one of the literals every match
+    starts with is (in `folded`, the same positions): the same matches, without scanning the rest."""
+    pattern, literals = rule
+    if literals is None:
+        return pattern.finditer(sentence)
+    present = [literal for literal in literals if literal in folded]
+    if not present:
+        return iter(())
+    return _matches_at(
+        pattern, sentence, sorted({at for literal in present for at in _find_all(folded, literal)})
     )
-    return explicit, tuple((tool, re.compile(rx, _F)) for tool, rx in ALIASES)
+
+
+def _matches_at(pattern: re.Pattern[str], sentence: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    end = 0
+    for start in starts:
+        if start >= end and (match := pattern.match(sentence, start)) is not None:
+            yield match  # not empty (it starts with a literal): the next one starts at its end or later
+            end = match.end()
+
+
+def _find_all(text: str, literal: str) -> list[int]:
+    found, at = [], text.find(literal)
+    while at >= 0:
+        found.append(at)
+        at = text.find(literal, at + 1)
+    return found
 
 
 def _explicit_tool(text: str, names: tuple[str, ...]) -> str:
@@ -109,12 +198,13 @@ def _first_action(sentence: str, names: tuple[str, ...]) -> tuple[str, int] | No
 
 def _action_in(sentence: str, names: tuple[str, ...]) -> tuple[str, int] | None:
     explicit, aliases = _rules(names)
-    for match in explicit.finditer(sentence):
+    folded = _folded(sentence)
+    for match in _matches(explicit, sentence, folded):
         if _not_negated(sentence, match.start()):
             return _explicit_tool(match.group(0), names), match.start()
     found: list[tuple[int, int, str]] = []
-    for tool, rx in aliases:
-        for match in rx.finditer(sentence):
+    for tool, rule in aliases:
+        for match in _matches(rule, sentence, folded):
             if _not_negated(sentence, match.start()):
                 found.append((match.start(), -(match.end() - match.start()), tool))
                 break
@@ -191,11 +281,20 @@ def _arguments(tool: str, sentence: str, start: int, names: tuple[str, ...]) -> 
     return args
 
 
+def compile_rules(tools: Iterable[str]) -> None:
+    """Compiles the patterns for these tool names now (otherwise done on first use)."""
+    _rules(tuple(sorted(tools)))
+
+
 def extract_intent(reasoning: str, tools: Iterable[str] | None = None) -> Intent:
     """The next action `reasoning` states; `tools`: the tool names to recognise (default: all known)."""
-    names = tuple(sorted(tools if tools is not None else known_tools()))
+    return _intent(reasoning or "", tuple(sorted(tools if tools is not None else known_tools())))
+
+
+@lru_cache(maxsize=1024)  # the same reasoning recurs (fixed phrasings, gold and self-play turns)
+def _intent(reasoning: str, names: tuple[str, ...]) -> Intent:
     best: tuple[int, int, str, str, int] | None = None
-    for index, sentence in enumerate(_sentences(reasoning or "")):
+    for index, sentence in enumerate(_sentences(reasoning)):
         action = _first_action(sentence, names)
         if action is None:
             continue

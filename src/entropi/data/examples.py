@@ -11,12 +11,17 @@ Non-goals: deciding what is good (`labels.py`), redaction and dedup (`hygiene.py
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from entropi.data.labels import CallLabels
 from entropi.data.turns import Call, Turn, query_index
+
+_json_text = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False), built once
+
+Render = Callable[..., dict[str, Any]]
+"""`trl_message`, or a memoized equivalent (`messages.MessageCache.render`): (message, *, keep_reasoning)."""
 
 
 class HistoryMismatch(ValueError):
@@ -75,24 +80,25 @@ def finalize(row: dict[str, Any]) -> dict[str, Any]:
     out = dict(row)
     for key in ("messages", "prompt", "chosen", "rejected"):
         if key in out:
-            out[key] = [_stringify_calls(m) for m in out[key]]
+            out[key] = [stringify_calls(m) for m in out[key]]
     if "tools" in out and not isinstance(out["tools"], str):
         out["tools"] = json.dumps(out["tools"], ensure_ascii=False)
     return out
 
 
-def _stringify_calls(message: dict[str, Any]) -> dict[str, Any]:
+def stringify_calls(message: dict[str, Any]) -> dict[str, Any]:
+    """The message as written: tool-call arguments as JSON text (the message itself when it has no calls)."""
     if not message.get("tool_calls"):
         return message
     calls = []
     for call in message["tool_calls"]:
         args = call["function"]["arguments"]
-        text = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
+        text = args if isinstance(args, str) else _json_text(args)
         calls.append({**call, "function": {**call["function"], "arguments": text}})
     return {**message, "tool_calls": calls}
 
 
-def render_prompt(turn: Turn, position: int) -> list[dict[str, Any]]:
+def render_prompt(turn: Turn, position: int, render: Render = trl_message) -> list[dict[str, Any]]:
     """The messages call `position` of the turn saw, with reasoning kept only on this tier's turns of this
     query. Raises HistoryMismatch when the logged history does not line up with the turn's calls."""
     call = turn.calls[position]
@@ -107,7 +113,7 @@ def render_prompt(turn: Turn, position: int) -> list[dict[str, Any]]:
             f"query, expected {position}"
         )
     own = {i for i, earlier in zip(after, turn.calls[:position], strict=True) if earlier.tier == call.tier}
-    return [trl_message(m, keep_reasoning=i in own) for i, m in enumerate(messages)]
+    return [render(m, keep_reasoning=i in own) for i, m in enumerate(messages)]
 
 
 @dataclass(frozen=True)
@@ -132,8 +138,11 @@ def _quality(labels: Sequence[CallLabels]) -> dict[str, Any]:
     }
 
 
-def sft_candidates(turn: Turn, labels: Sequence[CallLabels], task_id: str | None) -> Iterator[SftCandidate]:
-    """One candidate per tier that made calls in the turn (see the module docstring)."""
+def sft_candidates(
+    turn: Turn, labels: Sequence[CallLabels], task_id: str | None, render: Render = trl_message
+) -> Iterator[SftCandidate]:
+    """One candidate per tier that made calls in the turn (see the module docstring); `render` renders each
+    logged message of the history."""
     tiers = list(dict.fromkeys(c.tier for c in turn.calls))
     marked_bad = any(lb.outcome == "bad" for lb in labels)
     for tier in tiers:
@@ -151,7 +160,7 @@ def sft_candidates(turn: Turn, labels: Sequence[CallLabels], task_id: str | None
             continue
         last = kept[-1]
         try:
-            messages = render_prompt(turn, last)
+            messages = render_prompt(turn, last, render)
         except HistoryMismatch:
             yield SftCandidate(tier, skip="history_mismatch")
             continue

@@ -10,6 +10,7 @@ Non-goals: the CLI (`cli.py`), the rules themselves (`labels.py`, `coherence.py`
 
 from __future__ import annotations
 
+import gc
 import glob
 import json
 import re
@@ -17,6 +18,7 @@ import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -25,8 +27,9 @@ from entropi.config.schema import TIERS
 from entropi.data import export, replay
 from entropi.data.dedup import Deduper
 from entropi.data.examples import finalize, output_message, sft_candidates
-from entropi.data.hygiene import is_eval, redact, redact_row
-from entropi.data.labels import label_turn
+from entropi.data.hygiene import is_eval, redact, redact_json, redact_row
+from entropi.data.labels import label_turn, prepare
+from entropi.data.messages import MessageCache
 from entropi.data.pairs import PairDraft, pair_drafts, prompt_key
 from entropi.data.report import Report, summary
 from entropi.data.resample import ResamplePool
@@ -37,6 +40,8 @@ from entropi.tasks import Task, load_tasks
 Progress = Callable[[int, int], None]
 """Called with (bytes read so far, total bytes); the per-record part is an estimate, exact at file ends."""
 
+_MESSAGE_KEYS = ("messages", "prompt", "chosen", "rejected")
+_json_text = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False), built once
 _CONTENT_KEYS = {
     "sft": ("tier", "messages", "tools"),
     "dpo": ("tier", "prompt", "chosen", "rejected", "tools"),
@@ -89,9 +94,8 @@ def expand_logs(patterns: Sequence[str]) -> list[Path]:
 
 
 def _size_hint(record: LogRecord) -> int:
-    if isinstance(record, ModelCallRecord):
-        messages = sum(len(str(m.get("content") or "")) + 60 for m in record.messages)
-        return 1500 + len(record.prompt) + 2 * len(record.raw_output) + 2 * messages
+    if isinstance(record, ModelCallRecord):  # the messages are about as long as the prompt rendered from them
+        return 1500 + 3 * len(record.prompt) + 2 * len(record.raw_output)
     return 600 + len(getattr(record, "content", "") or "")
 
 
@@ -116,6 +120,11 @@ class _Pipeline:
         self.writer = export.SplitWriter(out, options.tiers)
         self.dedup = {k: Deduper(threshold=options.near_dup_threshold) for k in export.KINDS}
         self.pool = ResamplePool(out / ".work" / "spill")
+        self.messages = MessageCache()  # each history message rendered, redacted and serialized once
+        prepare()  # the labels' one-time work (tool registry, rule patterns), before the pass is timed
+        # Taxonomy coordinates of sessions whose log names a task (self-play outcome records): a few strings
+        # per synthetic session, none for real use; kept for the pairs resolved after the pass.
+        self.task_axes: dict[str, dict[str, str]] = {}
 
     def records(self, paths: Sequence[Path], progress: Progress | None) -> Iterator[LogRecord]:
         total = sum(p.stat().st_size for p in paths if p.exists())
@@ -123,7 +132,7 @@ class _Pipeline:
         for path in paths:
             size = path.stat().st_size if path.exists() else 0
             start = done
-            for record in read_records([path], errors=self.report.read_errors):
+            for record in read_records([path], errors=self.report.read_errors, share=True):
                 done = min(done + _size_hint(record), start + size)
                 if progress is not None:
                     progress(done, total)
@@ -142,13 +151,13 @@ class _Pipeline:
         redactions: Counter[str] = Counter()
         sft_skips: Counter[str] = Counter()
         sft = []
-        for cand in sft_candidates(turn, labels, task.id if task else None):
+        for cand in sft_candidates(turn, labels, task.id if task else None, self.messages.render):
             if cand.tier not in self.tiers:
                 sft_skips["tier_not_selected"] += 1
             elif cand.row is None:
                 sft_skips[cand.skip or "unknown"] += 1
             else:
-                sft.append(finalize(redact_row(cand.row, redactions)))
+                sft.append(self.written(cand.row, redactions))
         goods = [
             (
                 prompt_key(c.tier, c.record.prompt, c.record.messages),
@@ -160,33 +169,54 @@ class _Pipeline:
         ]
         pair_skips: dict[str, int] = {}
         pairs, pending = [], []
-        for draft in pair_drafts(turn, labels, self.tiers, task, pair_skips):
-            row = redact_row(draft.row, redactions)
+        for draft in pair_drafts(turn, labels, self.tiers, task, pair_skips, self.messages.render):
+            row, texts = self.written(draft.row, redactions)
             if row["chosen"] is not None:
-                pairs.append(finalize(row))
+                pairs.append((row, texts))
             else:
                 gold = redact(draft.gold, redactions) if draft.gold else None
                 pending.append(PairDraft(row, draft.prompt_key, gold))
+        for outcome in turn.outcomes:  # taxonomy coverage: the coordinates the run logged
+            if outcome.task is not None and outcome.task.coordinates:
+                self.task_axes[turn.session_id] = outcome.task.coordinates
         self.report.count_calls(turn, labels)
         self.report.redactions.update(redactions)
         self.report.sft["skipped"].update(sft_skips)
         self.report.dpo["skipped"].update(pair_skips)
-        for row in sft:
-            self.emit("sft", row)
+        for row, texts in sft:
+            self.emit("sft", row, texts=texts)
         for good in goods:
             self.pool.add_good(*good)
-        for row in pairs:
-            self.emit("dpo", row)
+        for row, texts in pairs:
+            self.emit("dpo", row, texts=texts)
         for draft in pending:
             self.pool.defer(draft)
 
-    def emit(self, kind: str, row: dict[str, Any], split: str | None = None) -> None:
-        """Finalize, dedup, split and write one (already redacted) row."""
-        row = finalize(row)  # a no-op on a finalized row
+    def written(self, row: dict[str, Any], counts: Counter[str]) -> tuple[dict[str, Any], dict[str, str]]:
+        """`finalize(redact_row(row, counts))`, and the JSON text of its message lists: their messages are
+        made once each (`MessageCache`), as a session's history recurs in its later rows."""
+        out: dict[str, Any] = {}
+        texts: dict[str, str] = {}
+        for key, value in row.items():
+            if key in _MESSAGE_KEYS and type(value) is list:
+                out[key], texts[key] = self.messages.written(value, counts)
+            elif key == "tools" and not isinstance(value, str):
+                out[key] = redact_json(value, counts)
+            else:
+                out[key] = redact(value, counts)
+        return out, texts
+
+    def emit(
+        self, kind: str, row: dict[str, Any], split: str | None = None, texts: dict[str, str] | None = None
+    ) -> None:
+        """Finalize, dedup, split and write one (already redacted) row; `texts`: the JSON text of some of
+        its values, when the row comes from `written` (finalized already)."""
+        if texts is None:
+            row, texts = finalize(row), {}  # finalize: a no-op on a finalized row
         body = row["messages"] if kind == "sft" else [*row["prompt"], *row["chosen"], *row["rejected"]]
         # Each value serialized once: the exact-dedup key and the written line are both joined from the parts,
         # byte for byte what json.dumps of the list and of the row would give (default separators).
-        parts = {k: json.dumps(v, ensure_ascii=False) for k, v in row.items()}
+        parts = {k: texts[k] if k in texts else _json_text(v) for k, v in row.items()}
         exact = "[" + ", ".join(parts[k] for k in _CONTENT_KEYS[kind]) + "]"
         duplicate = self.dedup[kind].check(exact, f"{row['tier']}\n{_target_text(body)}")
         part = self.report.sft if kind == "sft" else self.report.dpo
@@ -202,7 +232,7 @@ class _Pipeline:
                 else "train"
             )
         if all(type(k) is str for k in parts):
-            line = "{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)}: {v}" for k, v in parts.items())
+            line = "{" + ", ".join(f"{_json_text(k)}: {v}" for k, v in parts.items())
             line += "}"
         else:  # json.dumps turns other keys into strings its own way
             line = json.dumps(row, ensure_ascii=False)
@@ -215,6 +245,7 @@ class _Pipeline:
         elif row.get("truncated"):
             part["truncated"]["rows"] += 1
         self.report.count_task_row(kind, self.tasks.get(row.get("task_id") or ""))
+        self.report.count_taxonomy(kind, self.task_axes.get(row["session_id"]))
 
     def finish_pairs(self) -> None:
         for row, skip in self.pool.resolve():
@@ -238,6 +269,21 @@ class _Pipeline:
                 self.report.replay[f"added_{tier}"] += self.writer.counts[(tier, "sft", "train")] - before
 
 
+@contextmanager
+def _gc_frozen() -> Iterator[None]:
+    """Keeps the objects that exist before the pass (the imported libraries: `datasets` alone brings ~90k)
+    out of the garbage collector's full collections during it, and hands them back after. Left alone when
+    the process has frozen objects itself."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def extract(
     logs: Sequence[Path],
     out: Path,
@@ -259,15 +305,16 @@ def extract(
     pipe = _Pipeline(out, options, suite)
     started, cpu_started = time.perf_counter(), time.process_time()
     try:
-        records = pipe.records(logs, progress)
-        for turn in join_turns(records, pipe.report.join, max_open=options.max_open_turns):
-            try:
-                pipe.turn(turn)
-            except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
-                # Records are valid JSON but their message payloads are free-form: one odd turn must not
-                # end the run. It is counted and sampled in the report.
-                pipe.report.turn_error(turn.session_id, turn.turn_index, exc)
-        pipe.finish_pairs()
+        with _gc_frozen():
+            records = pipe.records(logs, progress)
+            for turn in join_turns(records, pipe.report.join, max_open=options.max_open_turns):
+                try:
+                    pipe.turn(turn)
+                except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+                    # Records are valid JSON but their message payloads are free-form: one odd turn must not
+                    # end the run. It is counted and sampled in the report.
+                    pipe.report.turn_error(turn.session_id, turn.turn_index, exc)
+            pipe.finish_pairs()
         pipe.report.seconds = time.perf_counter() - started
         pipe.report.cpu_seconds = time.process_time() - cpu_started
         pipe.add_replay()

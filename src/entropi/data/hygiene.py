@@ -16,7 +16,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 # (kind, regex, literals one of which the lower-cased text must contain for the regex to be tried). Patterns
@@ -45,14 +45,26 @@ _PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
      ("password", "passwd", "pwd", "secret", "token", "key")),
     ("email", r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b", ("@",)),
 )  # fmt: skip
-# Fast literal-first pre-checks for the two patterns that cannot start with a literal.
-_PRECHECK = {
-    "email": re.compile(r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
-    "assigned_secret": re.compile(
-        r"(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)"
-        r"[\"']?\s*[:=]"
-    ),
-}
+# Fast literal-first pre-checks for the two patterns that cannot start with a literal. assigned_secret's
+# is built from the names whose hint the text holds (`_assigned_precheck`): one name → a literal prefix.
+_PRECHECK = {"email": re.compile(r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")}
+_SECRET_NAMES = (  # (name pattern, the hint any match of it holds)
+    ("password", "password"),
+    ("passwd", "passwd"),
+    ("pwd", "pwd"),
+    ("secret", "secret"),
+    ("token", "token"),
+    ("api[_-]?key", "key"),
+    ("access[_-]?key", "key"),
+)
+
+
+@cache  # one per set of present hints: at most 2**6
+def _assigned_precheck(hints: frozenset[str]) -> re.Pattern[str]:
+    names = "|".join(name for name, hint in _SECRET_NAMES if hint in hints)
+    return re.compile(f"(?:{names})" + r"[\"']?\s*[:=]")
+
+
 _COMPILED = tuple((kind, re.compile(rx, re.DOTALL), frozenset(hints)) for kind, rx, hints in _PATTERNS)
 _HINTS = tuple(dict.fromkeys(h for _, _, hints in _PATTERNS for h in hints))  # each literal once, in order
 CACHE_SIZE = 2048  # a session's history repeats in each later row: each string is scanned once
@@ -79,7 +91,11 @@ def _redacted(text: str) -> tuple[str, tuple[tuple[str, int], ...]]:
     for kind, rx, hints in _COMPILED:
         if present.isdisjoint(hints):
             continue
-        check = _PRECHECK.get(kind)
+        check = (
+            _assigned_precheck(frozenset(present & hints))
+            if kind == "assigned_secret"
+            else _PRECHECK.get(kind)
+        )
         if check is None or check.search(lowered if kind == "assigned_secret" else text):
             text, n = rx.subn(lambda m, k=kind: _replacement(k, m), text)
             if n:

@@ -1,7 +1,9 @@
 """Labels for every assistant turn (model call): validity, execution, approval, outcome and coherence.
 
 Validity reuses the agent's own checks (`entropi.agent.validation.validate_call` against the tool schemas the
-call was offered, falling back to `known_tools()`), so "valid" here means what it means at dispatch.
+call was offered, falling back to `known_tools()`), so "valid" here means what it means at dispatch; for
+speed, a schema within the subset `schema_check.py` covers is checked there (same verdicts, tested), and
+each call's verdict is memoized per offered tool list (the reader shares a session's tool schemas).
 Selection rules live here too: `good` (kept for SFT) and `rejection` (the DPO pair type of a bad turn).
 Non-goals: building rows (`examples.py`, `pairs.py`), deciding the coherence rules (`coherence.py`).
 """
@@ -9,13 +11,15 @@ Non-goals: building rows (`examples.py`, `pairs.py`), deciding the coherence rul
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
 
 from entropi.agent.validation import call_key, validate_call
 from entropi.config.schema import known_tools
-from entropi.data.coherence import Coherence, coherence
+from entropi.data.coherence import Coherence, compile_rules, extract_intent, judge
+from entropi.data.memo import MISSING, IdMemo
+from entropi.data.schema_check import Check, compile_check
 from entropi.data.turns import Call, Turn
 
 Approval = Literal["approved", "denied", "not_asked"]
@@ -128,26 +132,79 @@ def _mutating() -> frozenset[str]:
     return frozenset(n for n in registry.names() if registry.get(n).mutates)
 
 
+@dataclass
+class _Offered:
+    """What a call's offered tool list gives the labels, worked out once per list (see `_offered`)."""
+
+    offered: dict[str, dict[str, Any]]  # tool name -> schema, as offered
+    schemas: dict[str, dict[str, Any]]  # known tools, overridden by the offered ones
+    names: tuple[str, ...]  # sorted, for the coherence extractor
+    problems: dict[tuple[str, str], str | None] = field(default_factory=dict)  # (name, call key) -> code
+    checks: dict[str, Check | None] = field(default_factory=dict)
+
+    def check(self, name: str) -> Check | None:
+        """The fast schema check of tool `name`'s parameters, or None (outside the subset it covers)."""
+        if name not in self.checks:
+            self.checks[name] = compile_check(self.schemas[name].get("parameters") or {"type": "object"})
+        return self.checks[name]
+
+
+_OFFERED: IdMemo[_Offered] = IdMemo(1024)
+
+
+def _offered(tools: list[dict[str, Any]]) -> _Offered:
+    """The `_Offered` of a tool list; memoized by the identity of its schema dicts, which the log reader
+    shares between the records of a session (read-only)."""
+    key = tuple(tools)
+    found = _OFFERED.get(key)
+    if found is MISSING:
+        offered = offered_schemas(tools)
+        found = _OFFERED.put(
+            key, _Offered(offered, {**_known(), **offered}, tuple(sorted({*_known(), *offered})))
+        )
+    return found
+
+
+def _problem(tools: _Offered, name: str, arguments: dict[str, Any], key: str, seen: set[str]) -> str | None:
+    """`validate_call(...).code` (None: no problem). Everything it checks before the duplicate check
+    depends only on the call and the offered tools, so that part is memoized per tool list; the duplicate
+    check, its last, is `key in seen`."""
+    code = tools.problems.get((name, key), MISSING)
+    if code is MISSING:
+        check = tools.check(name) if name in tools.offered and name in tools.schemas else None
+        if check is not None:  # the schema check alone, as `validate_call` does it (see schema_check.py)
+            code = None if check(dict(arguments)) else "schema_violation"
+        else:
+            found = validate_call(name, arguments, schemas=tools.schemas, allowed=tools.offered, seen=set())
+            code = None if found is None else found.code
+        if len(tools.problems) >= 4096:  # bounded: calls rarely repeat exactly
+            tools.problems.clear()
+        tools.problems[(name, key)] = code
+    if code is None and key in seen:
+        return "duplicate_call"
+    return code
+
+
 def label_call(call: Call, turn: Turn, seen: set[str]) -> CallLabels:
     """Labels of one call; `seen` holds the turn's earlier call keys (duplicate detection) and is updated."""
     record = call.record
-    offered = offered_schemas(record.tools)
-    schemas = {**_known(), **offered}
+    tools = _offered(record.tools)
     calls = record.parsed.tool_calls
     parse_problem = _parse_problem(call)
     problem = parse_problem
     known = schema_ok = None
     for tc in calls:
-        found = validate_call(tc.name, tc.arguments, schemas=schemas, allowed=offered, seen=seen)
-        known = (known is not False) and tc.name in schemas
-        schema_ok = (schema_ok is not False) and (found is None or found.code != "schema_violation")
-        if found is None:
-            seen.add(call_key(tc.name, tc.arguments))
+        key = call_key(tc.name, tc.arguments)
+        code = _problem(tools, tc.name, tc.arguments, key, seen)
+        known = (known is not False) and tc.name in tools.schemas
+        schema_ok = (schema_ok is not False) and code != "schema_violation"
+        if code is None:
+            seen.add(key)
             result = call.results.get(tc.id)
             if tc.name in _mutating() and result is not None and result.status == "ok":
                 seen.clear()  # as the agent loop does: after a change, the same call may differ
         elif problem is None:
-            problem = found.code
+            problem = code
     results = [call.results.get(tc.id) for tc in calls]
     executed = None if not calls else all(r is not None and r.status == "ok" for r in results)
     approval, denied_by, feedback = _approval(call)
@@ -164,11 +221,18 @@ def label_call(call: Call, turn: Turn, seen: set[str]) -> CallLabels:
         approval=approval,
         denied_by=denied_by,
         feedback=feedback,
-        coherence=coherence(reasoning_of(call), first, tools=sorted({*_known(), *offered})),
+        coherence=judge(extract_intent(reasoning_of(call), tools.names), first),
         outcome=signals[-1].signal if signals else None,  # type: ignore[arg-type]
         checker_passed=checks[-1].passed if checks else None,
         stop_reason=record.stop_reason,
     )
+
+
+def prepare() -> None:
+    """Does the labels' one-time work up front (the tool registry, the coherence rules for the known tools),
+    so that a streaming pass only does per-record work."""
+    _mutating()
+    compile_rules(_known())
 
 
 def label_turn(turn: Turn) -> list[CallLabels]:

@@ -72,6 +72,18 @@ class Report:
         for edge in tags.edge_cases:
             self.coverage[f"{kind}_by_edge_case"][edge] += 1
 
+    # -- taxonomy coverage (docs/taxonomy.md): from the task coordinates a self-play run logs ------------
+    def count_taxonomy(self, kind: str, axes: dict[str, str] | None) -> None:
+        """Count one emitted row per taxonomy axis (`<kind>_taxonomy_<axis>`, what as `tier/what`) and per
+        cell (`<kind>_taxonomy_cells`: tier/what/phrasing/path/difficulty/edge)."""
+        if not axes:
+            return
+        for axis, value in axes.items():
+            key = f"{axes.get('tier', '?')}/{value}" if axis == "what" else value
+            self.coverage[f"{kind}_taxonomy_{axis}"][key] += 1
+        cell = "/".join(axes.get(a, "?") for a in ("tier", "what", "phrasing", "path", "difficulty", "edge"))
+        self.coverage[f"{kind}_taxonomy_cells"][cell] += 1
+
     def to_dict(self, tasks: Sequence[Task] = ()) -> dict[str, Any]:
         coherence = self.calls.get("coherence", Counter())
         judged = sum(coherence.values())
@@ -135,7 +147,22 @@ def summary(report: dict[str, Any]) -> str:
             f"task coverage: {total - len(cov['tasks_without_rows'])}/{total} "
             f"tasks have rows; by kind/difficulty (SFT): {_fmt(cov.get('sft_by_kind_difficulty', {}))}"
         )
+    lines += _taxonomy_lines(cov)
     return "\n".join(lines) + "\n"
+
+
+def _taxonomy_lines(cov: dict[str, Any]) -> list[str]:
+    """The taxonomy coverage of the SFT and DPO rows, one line per kind and axis (none: no lines)."""
+    lines = []
+    for kind in ("sft", "dpo"):
+        axes = [k for k in sorted(cov) if k.startswith(f"{kind}_taxonomy_")]
+        if axes:
+            lines.append(f"taxonomy coverage ({kind.upper()} rows):")
+            for k in axes:
+                counts = cov[k]
+                shown = f"{len(counts)} distinct" if k.endswith("_cells") else _fmt(counts)
+                lines.append(f"  {k.removeprefix(f'{kind}_taxonomy_')}: {shown}")
+    return lines
 
 
 def _fmt(counts: dict[str, Any]) -> str:

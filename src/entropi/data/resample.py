@@ -15,6 +15,8 @@ from typing import Any
 
 from entropi.data.pairs import PairDraft, normalized
 
+_json_text = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False), built once
+
 
 class ResamplePool:
     """Spills good turns and pending drafts under `workdir`; `resolve` yields finished pair rows."""
@@ -33,12 +35,12 @@ class ResamplePool:
             return
         self._good.seek(0, 2)
         self._index[key] = self._good.tell()
-        self._good.write(json.dumps({"message": message, "record_id": record_id}, ensure_ascii=False) + "\n")
+        self._good.write(_json_text({"message": message, "record_id": record_id}) + "\n")
 
     def defer(self, draft: PairDraft) -> None:
         """Keep a draft (redacted) until every good turn has been seen."""
         line = {"row": draft.row, "key": draft.prompt_key, "gold": draft.gold}
-        self._pending.write(json.dumps(line, ensure_ascii=False) + "\n")
+        self._pending.write(_json_text(line) + "\n")
 
     def resolve(self) -> Iterator[tuple[dict[str, Any] | None, str | None]]:
         """(pair row, None) for each pending draft that found a chosen, else (None, why it was skipped)."""

@@ -85,6 +85,7 @@ class TurnJoiner:
         self.stats = stats
         self.max_open = max_open
         self._open: OrderedDict[tuple[str, int], Turn] = OrderedDict()
+        self._by_session: dict[str, set[tuple[str, int]]] = {}  # the keys of `_open`, per session
         self._calls: dict[str, Call] = {}
 
     def feed(self, record: LogRecord) -> list[Turn]:
@@ -124,15 +125,21 @@ class TurnJoiner:
         turn = self._open.get(key)
         if turn is None:
             turn = self._open[key] = Turn(*key)
+            self._by_session.setdefault(key[0], set()).add(key)
         return turn
 
     def _close_earlier(self, key: tuple[str, int]) -> list[Turn]:
         session, index = key
-        earlier = [k for k in self._open if k[0] == session and k[1] < index]
-        return [self._close(k) for k in earlier]
+        earlier = {k for k in self._by_session.get(session, ()) if k[1] < index}
+        ordered = [k for k in self._open if k in earlier] if len(earlier) > 1 else list(earlier)
+        return [self._close(k) for k in ordered]  # in the order they are open, as ever
 
     def _close(self, key: tuple[str, int]) -> Turn:
         turn = self._open.pop(key)
+        keys = self._by_session[key[0]]
+        keys.discard(key)
+        if not keys:
+            del self._by_session[key[0]]
         for call in turn.calls:
             self._calls.pop(call.record.record_id, None)
         if not turn.calls:

@@ -164,6 +164,13 @@ class AdapterSet:
         status = self.statuses[slot]
         return (slot, str(status.path), status.scale), [(handle, status.scale)]
 
+    def unload(self, slot: str) -> None:
+        """Free ``slot``'s adapter (if any) and forget the slot."""
+        handle = self._handles.pop(slot, None)
+        if handle is not None:
+            L.llama_adapter_lora_free(handle)
+        self.statuses.pop(slot, None)
+
     def close(self) -> None:
         for handle in self._handles.values():
             L.llama_adapter_lora_free(handle)

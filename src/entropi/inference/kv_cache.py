@@ -128,5 +128,10 @@ class KVManager:
         self.ctx.decode_one(token, len(self.tokens))
         self.tokens.append(token)
 
-    def drop_snapshots(self) -> None:
-        self.snapshots.clear()
+    def drop_snapshots(self, slot: str | None = None) -> None:
+        """Forget every snapshot, or only ``slot``'s (and its own-tools twin)."""
+        if slot is None:
+            self.snapshots.clear()
+            return
+        for name in (slot, f"{slot}#tools"):
+            self.snapshots.pop(name, None)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import llama_cpp as L
+import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +190,28 @@ class LlamaContext:
             rc = L.llama_decode(self.handle, b)
             if rc != 0:
                 raise LlamaError(f"llama_decode failed with code {rc} at position {pos0 + start}")
+
+    def decode_all(self, tokens: Sequence[int], pos0: int, *, seq: int = 0) -> Iterator[np.ndarray]:
+        """Evaluate ``tokens`` at positions ``pos0…`` with logits at every position (scoring, not generation).
+
+        Yields one ``(n, n_vocab)`` float32 array per batch of up to ``n_batch`` tokens, rows in token order.
+        Each array is a view into llama.cpp's buffer, valid until the next decode: copy what you keep.
+        """
+        b = self._batch
+        for start in range(0, len(tokens), self.n_batch):
+            chunk = tokens[start : start + self.n_batch]
+            n = len(chunk)
+            b.n_tokens = n
+            for i, tok in enumerate(chunk):
+                b.token[i] = tok
+                b.pos[i] = pos0 + start + i
+                b.n_seq_id[i] = 1
+                b.seq_id[i][0] = seq
+                b.logits[i] = 1
+            rc = L.llama_decode(self.handle, b)
+            if rc != 0:
+                raise LlamaError(f"llama_decode failed with code {rc} at position {pos0 + start}")
+            yield np.ctypeslib.as_array(L.llama_get_logits(self.handle), shape=(n, self.model.n_vocab))
 
     def decode_one(self, token: int, pos: int) -> None:
         """Fast path for generation: one token, logits on."""

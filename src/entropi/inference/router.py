@@ -4,7 +4,9 @@ A fixed few-shot prefix (``defaults/router_prompt.txt``, split at ``{request}``)
 the router's own small context; each request only evaluates its (capped) tokens plus the short suffix,
 then reads the logits of each tier label's first token and softmaxes them into scores. The router context
 has its own fixed adapter set (an optional router LoRA), so it never disturbs the generation context.
-Non-goals: overriding (the caller decides), training a router adapter.
+A router adapter may bring its own prompt (``router_prompt.txt`` beside it, usually without few-shot
+examples); `RouterPrompt` is the one owner of how a request becomes tokens, for routing and for training.
+Non-goals: overriding (the caller decides), training a router adapter (``training/router_train.py``).
 """
 
 from __future__ import annotations
@@ -54,6 +56,44 @@ def clean_request(text: str | bytes, max_chars: int) -> str:
     return _SPACE.sub(" ", text).strip()[:max_chars]
 
 
+PROMPT_FILE = "router_prompt.txt"
+
+
+class RouterPrompt:
+    """A router prompt template on one model: fixed prefix, per-request tokens, suffix and label tokens."""
+
+    def __init__(self, model: LlamaModel, template: str, tiers: Sequence[str], max_input_tokens: int) -> None:
+        if template.count("{request}") != 1:
+            raise RouterError("the router prompt must contain {request} exactly once")
+        prefix_text, suffix_text = template.split("{request}")
+        self.tiers = tuple(tiers)
+        self.max_input_tokens = max_input_tokens
+        self._model = model
+        self.prefix = model.tokenize(prefix_text, special=False)
+        self.suffix = model.tokenize(suffix_text.rstrip("\n"), special=False)
+        self.label_tokens = [model.tokenize(" " + tier, special=False)[0] for tier in self.tiers]
+        if len(set(self.label_tokens)) != len(self.tiers):
+            raise RouterError(f"tier labels {self.tiers} do not start with distinct tokens for this model")
+
+    @classmethod
+    def from_file(
+        cls, model: LlamaModel, path: Path, tiers: Sequence[str], max_input_tokens: int
+    ) -> RouterPrompt:
+        try:
+            return cls(model, Path(path).read_text(encoding="utf-8"), tiers, max_input_tokens)
+        except RouterError as exc:
+            raise RouterError(f"{path}: {exc}") from exc
+
+    def request_tokens(self, text: str | bytes) -> list[int]:
+        """The capped tokens of a cleaned request (what follows the prefix, before the suffix)."""
+        request = clean_request(text, self.max_input_tokens * 16)
+        return self._model.tokenize(request, special=False)[: self.max_input_tokens] if request else []
+
+    def tokens(self, text: str | bytes) -> list[int]:
+        """The whole prompt for ``text``; the label is read from the logits after its last token."""
+        return [*self.prefix, *self.request_tokens(text), *self.suffix]
+
+
 class Router:
     """Scores tier labels for a request on a shared base model, in a context of its own."""
 
@@ -67,18 +107,13 @@ class Router:
         adapter: tuple[tuple, list[tuple[object, float]]] = ((), []),
         n_threads: int | None = None,
     ) -> None:
-        template = Path(prompt_file).read_text(encoding="utf-8")
-        if template.count("{request}") != 1:
-            raise RouterError(f"{prompt_file}: the router prompt must contain {{request}} exactly once")
-        prefix_text, suffix_text = template.split("{request}")
+        self.prompt = RouterPrompt.from_file(model, prompt_file, tiers, max_input_tokens)
         self.model = model
-        self.tiers = tuple(tiers)
+        self.tiers = self.prompt.tiers
         self.max_input_tokens = max_input_tokens
-        self.prefix = model.tokenize(prefix_text, special=False)
-        self.suffix = model.tokenize(suffix_text.rstrip("\n"), special=False)
-        self.label_tokens = [model.tokenize(" " + tier, special=False)[0] for tier in self.tiers]
-        if len(set(self.label_tokens)) != len(self.tiers):
-            raise RouterError(f"tier labels {self.tiers} do not start with distinct tokens for this model")
+        self.prefix = self.prompt.prefix
+        self.suffix = self.prompt.suffix
+        self.label_tokens = self.prompt.label_tokens
         n_ctx = len(self.prefix) + max_input_tokens + len(self.suffix) + 8
         n_ctx = ((n_ctx + 255) // 256) * 256
         self.ctx = LlamaContext(
@@ -92,8 +127,7 @@ class Router:
     def route(self, text: str | bytes) -> RouteDecision:
         """Score every tier for ``text``; any input (empty, huge, binary) yields a valid decision."""
         started = time.perf_counter()
-        request = clean_request(text, self.max_input_tokens * 16)
-        user = self.model.tokenize(request, special=False)[: self.max_input_tokens] if request else []
+        user = self.prompt.request_tokens(text)
         tokens = user + self.suffix
         n_prefix = len(self.prefix)
         self.ctx.truncate(n_prefix)

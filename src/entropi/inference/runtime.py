@@ -7,6 +7,8 @@ Non-goals: tool execution, permissions, context compaction (the agent's job).
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import threading
 import time
 import uuid
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from entropi.config.schema import TIERS, EntropiConfig, defaults_dir
-from entropi.inference.adapters import AdapterSet, AdapterStatus
+from entropi.inference.adapters import AdapterError, AdapterSet, AdapterStatus
 from entropi.inference.call_record import build_model_call_record
 from entropi.inference.chat_format import ChatFormatter
 from entropi.inference.filehash import file_sha256
@@ -27,6 +29,7 @@ from entropi.inference.kv_cache import KVManager, PrefillStats, common_prefix
 from entropi.inference.llama_model import ContextParams, LlamaContext, LlamaModel
 from entropi.inference.model_store import EMBEDDED_MODEL_ID, embedded_model_path
 from entropi.inference.output_parser import ParsedOutput, parse_output
+from entropi.inference.router import PROMPT_FILE as ROUTER_PROMPT_FILE
 from entropi.inference.router import RouteDecision, Router
 from entropi.inference.tier_setup import TierSetup, all_tiers, discover_adapter
 from entropi.modellog import ModelLog
@@ -117,26 +120,21 @@ class Runtime:
             tier = self.tiers[name]
             self.adapters.load(name, tier.lora_path, tier.lora_scale)
         self.router: Router | None = None
+        self._routers: dict[str, Router] = {}
         if with_router and config.router.enabled:
             rc = config.router
             self.adapters.load(
                 ROUTER_SLOT, rc.lora_path or discover_adapter(project_root, ROUTER_SLOT), rc.lora_scale
             )
-            self.router = Router(
-                self.model,
-                prompt_file=defaults_dir() / "router_prompt.txt",
-                tiers=TIERS,
-                max_input_tokens=rc.max_input_tokens,
-                adapter=self.adapters.swap_set(ROUTER_SLOT),
-                n_threads=mc.n_threads,
-            )
+            self.router = self._make_router(ROUTER_SLOT)
         self.log = ModelLog(
             config.log.path,
             max_bytes=config.log.max_bytes,
             enabled=config.log.enabled,
             fsync=config.log.fsync,
         )
-        self._prefix_cache: dict[str, tuple[str, list[int]]] = {}
+        self._prefix_cache: dict[tuple[str, str], list[int]] = {}
+        self._variants: dict[str, str] = {}
         self._lock = threading.Lock()
         self.load_ms = (time.perf_counter() - started) * 1000
 
@@ -150,33 +148,116 @@ class Runtime:
         return [f"{s.tier}: {s.error}" for s in self.adapters.statuses.values() if s.error]
 
     # -- routing -----------------------------------------------------------------------------------
-    def route(self, text: str | bytes, *, override: str | None = None) -> RouteDecision:
-        """The tier for a user message: ``override`` wins, then the router, then the default tier."""
+    def _make_router(self, slot: str) -> Router:
+        """A router under ``slot``'s adapter, with the adapter's own prompt when it ships one."""
+        status = self.adapters.statuses[slot]
+        prompt = defaults_dir() / ROUTER_PROMPT_FILE
+        if status.loaded and status.path is not None and (status.path.parent / ROUTER_PROMPT_FILE).is_file():
+            prompt = status.path.parent / ROUTER_PROMPT_FILE
+        return Router(
+            self.model,
+            prompt_file=prompt,
+            tiers=TIERS,
+            max_input_tokens=self.config.router.max_input_tokens,
+            adapter=self.adapters.swap_set(slot),
+            n_threads=self.config.model.n_threads,
+        )
+
+    def add_router_variant(self, label: str, adapter: Path | None, scale: float = 1.0) -> None:
+        """Another router, used by ``route(..., router=label)``, under ``adapter`` (None: the base).
+
+        It takes the adapter's own prompt when one ships beside it; a broken adapter raises.
+        """
+        slot = f"{ROUTER_SLOT}@{label}"
+        with self._lock:
+            old = self._routers.pop(label, None)
+            if old is not None:
+                old.close()
+                self.adapters.unload(slot)
+            status = self.adapters.load(slot, adapter, scale)
+            if adapter is not None and not status.loaded:
+                raise AdapterError(f"router variant {label!r}: {status.error}")
+            self._routers[label] = self._make_router(slot)
+
+    def route(
+        self, text: str | bytes, *, override: str | None = None, router: str | None = None
+    ) -> RouteDecision:
+        """The tier for a user message: ``override`` wins, then the router, then the default tier.
+
+        ``router`` picks a router variant added with `add_router_variant`.
+        """
         if override is not None:
             if override not in TIERS:
                 raise ValueError(f"unknown tier {override!r}; choose one of {', '.join(TIERS)}")
             return RouteDecision(tier=override, overridden=True)
+        if router is not None:
+            if router not in self._routers:
+                raise ValueError(f"unknown router variant {router!r}")
+            with self._lock:
+                return self._routers[router].route(text)
         if self.router is None:
             return RouteDecision(tier=self.config.router.default_tier, overridden=True)
         with self._lock:
             return self.router.route(text)
 
     # -- one model call ----------------------------------------------------------------------------
-    def render(self, tier: str, messages: Sequence[Mapping[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
-        """The full prompt text for ``messages`` (no system message: the tier supplies it)."""
+    def render(
+        self,
+        tier: str,
+        messages: Sequence[Mapping[str, Any]],
+        tools: Sequence[Mapping[str, Any]] | None = None,
+    ) -> tuple[str, list[dict[str, Any]]]:
+        """The full prompt text for ``messages`` (no system message: the tier supplies it).
+
+        ``tools`` replaces the tier's tool schemas (evaluation suites that bring their own functions).
+        """
         setup = self.tiers[tier]
         full = [{"role": "system", "content": setup.system_prompt}, *messages]
-        text = self.formatter.render(full, list(setup.tools), enable_thinking=setup.thinking)
+        offered = list(setup.tools if tools is None else tools)
+        text = self.formatter.render(full, offered, enable_thinking=setup.thinking)
         return text, full
 
-    def _prefix_tokens(self, tier: str) -> list[int]:
+    def _prefix_tokens(self, tier: str, tools: Sequence[Mapping[str, Any]] | None = None) -> list[int]:
         setup = self.tiers[tier]
-        cached = self._prefix_cache.get(tier)
+        offered = list(setup.tools if tools is None else tools)
+        key = (tier, "" if tools is None else json.dumps(offered, sort_keys=True))
+        cached = self._prefix_cache.get(key)
         if cached is None:
-            text = self.formatter.stable_prefix(setup.system_prompt, list(setup.tools))
-            cached = (text, self.model.tokenize(text))
-            self._prefix_cache[tier] = cached
-        return cached[1]
+            if len(self._prefix_cache) > 64:
+                self._prefix_cache = {k: v for k, v in self._prefix_cache.items() if not k[1]}
+            cached = self.model.tokenize(self.formatter.stable_prefix(setup.system_prompt, offered))
+            self._prefix_cache[key] = cached
+        return cached
+
+    # -- variants (evaluation: the same tier under other adapters, side by side) -------------------
+    def add_variant(self, tier: str, label: str, adapter: Path | None, scale: float = 1.0) -> str:
+        """Load ``adapter`` (None: the bare base) as slot ``<tier>@<label>`` and return the slot name.
+
+        A variant renders prompts exactly like its tier but runs under its own adapter, with its own KV
+        snapshot, so two configurations can be compared in one process. A broken adapter raises.
+        """
+        if tier not in self.tiers:
+            raise ValueError(f"unknown tier {tier!r}; choose one of {', '.join(TIERS)}")
+        slot = f"{tier}@{label}"
+        with self._lock:
+            if slot in self.adapters.statuses:  # replacing: the old handle may be the active one
+                self.ctx.set_adapters((), [])
+                self.kv.reset()
+                self.adapters.unload(slot)
+            self.kv.drop_snapshots(slot)
+            status = self.adapters.load(slot, adapter, scale)
+            if adapter is not None and not status.loaded:
+                raise AdapterError(f"variant {label!r} of tier {tier}: {status.error}")
+            self._variants[slot] = tier
+        return slot
+
+    def slot_tier(self, slot: str) -> str:
+        """The tier a slot renders as (a tier is its own slot)."""
+        if slot in self.tiers:
+            return slot
+        if slot in self._variants:
+            return self._variants[slot]
+        raise ValueError(f"unknown slot {slot!r}: not a tier and not a variant added with add_variant")
 
     @property
     def n_ctx(self) -> int:
@@ -185,6 +266,10 @@ class Runtime:
     def allowed_tools(self, tier: str) -> list[str]:
         """Tool names the tier offers (the agent enforces them at dispatch)."""
         return [t["name"] for t in self.tiers[tier].tools]
+
+    def tier_tools(self, tier: str) -> list[dict[str, Any]]:
+        """The tier's tool schemas, as offered in its prompt."""
+        return [dict(t) for t in self.tiers[tier].tools]
 
     def adapter_label(self, tier: str) -> str:
         return self.adapters.statuses[tier].label
@@ -209,10 +294,19 @@ class Runtime:
         cancel: threading.Event | None = None,
         sampling_overrides: Mapping[str, Any] | None = None,
         repair_of: str | None = None,
+        slot: str | None = None,
+        tools: Sequence[Mapping[str, Any]] | None = None,
     ) -> TurnResult:
-        """Generate one assistant message for ``messages`` on ``tier``, streaming pieces to ``on_text``."""
+        """Generate one assistant message for ``messages`` on ``tier``, streaming pieces to ``on_text``.
+
+        ``slot`` runs the call under a variant's adapter (`add_variant`; default: the tier's own);
+        ``tools`` replaces the tier's tool schemas for this call.
+        """
         if tier not in self.tiers:
             raise ValueError(f"unknown tier {tier!r}; choose one of {', '.join(TIERS)}")
+        slot = slot or tier
+        if self.slot_tier(slot) != tier:
+            raise ValueError(f"slot {slot!r} belongs to tier {self.slot_tier(slot)!r}, not {tier!r}")
         with self._lock:
             return self._turn(
                 tier,
@@ -224,27 +318,44 @@ class Runtime:
                 cancel,
                 sampling_overrides or {},
                 repair_of,
+                slot,
+                None if tools is None else tuple(dict(t) for t in tools),
             )
 
     def _turn(
-        self, tier, messages, routing, turn_index, call_index, on_text, cancel, overrides, repair_of
+        self,
+        tier,
+        messages,
+        routing,
+        turn_index,
+        call_index,
+        on_text,
+        cancel,
+        overrides,
+        repair_of,
+        slot,
+        tools,
     ) -> TurnResult:
         started_wall = time.time()
         started = time.perf_counter()
         setup = self.tiers[tier]
-        prompt_text, full = self.render(tier, messages)
+        if tools is not None:
+            setup = dataclasses.replace(setup, tools=tools)
+        prompt_text, full = self.render(tier, messages, setup.tools)
         tokens = self.model.tokenize(prompt_text)
         if len(tokens) >= self.ctx.n_ctx - 1:
             raise ContextOverflowError(
                 f"the prompt has {len(tokens)} tokens but the context holds {self.ctx.n_ctx}; "
                 "shorten the conversation or raise model.n_ctx"
             )
-        prefix_len = common_prefix(self._prefix_tokens(tier), tokens)
-        key, handles = self.adapters.swap_set(tier)
+        prefix_len = common_prefix(self._prefix_tokens(tier, tools), tokens)
+        key, handles = self.adapters.swap_set(slot)
         t_swap = time.perf_counter()
         self.ctx.set_adapters(key, handles)
         swap_ms = (time.perf_counter() - t_swap) * 1000
-        prefill: PrefillStats = self.kv.prepare(tier, key, tokens, prefix_len)
+        # own-tools calls keep their snapshot apart so they never evict the tier's
+        kv_slot = slot if tools is None else f"{slot}#tools"
+        prefill: PrefillStats = self.kv.prepare(kv_slot, key, tokens, prefix_len)
         params = setup.sampling
         if overrides:
             params = type(params)(**{**params.__dict__, **overrides})
@@ -279,7 +390,7 @@ class Runtime:
             "decode_tok_s": stats.decode_tok_s,
             "total_ms": (time.perf_counter() - started) * 1000,
         }
-        status = self.adapters.statuses[tier]
+        status = self.adapters.statuses[slot]
         record_id = None
         if self.log.enabled:
             record = build_model_call_record(
@@ -335,6 +446,8 @@ class Runtime:
     def close(self) -> None:
         if self.router is not None:
             self.router.close()
+        for variant in self._routers.values():
+            variant.close()
         self.ctx.close()
         self.adapters.close()
         self.model.close()

@@ -1,5 +1,6 @@
 """The model log: every model call, tool result, approval and outcome, in one append-only file per project."""
 
+from entropi.modellog import fastread as _fastread  # noqa: F401  (the reader's fast path, loaded up front)
 from entropi.modellog.logfile import (
     LogFormatError,
     LogReadError,
@@ -18,6 +19,7 @@ from entropi.modellog.records import (
     OutcomeRecord,
     ParsedInfo,
     RoutingInfo,
+    TaskInfo,
     ToolCallInfo,
     ToolResultRecord,
     new_record_id,
@@ -36,6 +38,7 @@ __all__ = [
     "OutcomeRecord",
     "ParsedInfo",
     "RoutingInfo",
+    "TaskInfo",
     "ToolCallInfo",
     "ToolResultRecord",
     "encode_record",

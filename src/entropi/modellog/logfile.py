@@ -24,10 +24,9 @@ Reading skips a bad record and reports it (`LogReadError`) or raises (`LogFormat
 framing parsed (header, sections, footer) but whose checksum, JSON or fields are bad is skipped whole. A
 record with broken framing (bad line, body cut short, no footer) is skipped by scanning for the next
 `======== entropi-log v` after its start; that scan cannot tell a real record from a copy of one quoted inside
-the broken record's body. Speed: the scan first checks for a marker right at the offset (the usual case);
-a model call's MESSAGES and TOOLS bodies are parsed with non-finite numbers refused and only checked to be
-lists of objects, which is all pydantic's `list[JsonObject]` check adds to json.loads; a record that path
-cannot vouch for is decoded the strict way, so what is accepted and every reason given are unchanged.
+the broken record's body. Speed: the scan first checks for a marker right at the offset (the usual case),
+and each record is first offered to the fast decode path (`fastread.py`); a record that path cannot vouch
+for is decoded here, the strict way, so what is accepted and every reason given are unchanged.
 """
 
 from __future__ import annotations
@@ -41,11 +40,14 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from pydantic import TypeAdapter, ValidationError
 
-from entropi.modellog.records import JsonObject, LogRecord, ModelCallRecord
+from entropi.modellog.records import LogRecord
+
+if TYPE_CHECKING:
+    from entropi.modellog.fastread import FastReader
 
 FORMAT_VERSION = 1
 MARKER = b"======== entropi-log v"
@@ -263,77 +265,11 @@ def _field_error(exc: ValidationError) -> str:
     return f"invalid record ({len(errs)} error(s)): {shown}"
 
 
-class _Unsure(Exception):
-    """The fast decode path cannot vouch for a value: decode the record the strict way instead."""
-
-
-def _reject_constant(name: str) -> float:
-    raise _Unsure(name)
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if value - value != 0.0:  # inf or nan
-        raise _Unsure(text)
-    return value
-
-
-# Large free-form JSON payloads of a model call, taken out of pydantic validation on the fast path: json.loads
-# (with non-finite numbers refused) can only produce JSON values, so `list[JsonObject]` only needs the list of
-# objects checked. Walking them through pydantic's JsonValue union costs more than parsing them.
-_BULK = {"model_call": frozenset({"MESSAGES", "TOOLS"})}
-if any(ModelCallRecord.model_fields[f].annotation != list[JsonObject] for f in ("messages", "tools")):
-    _BULK = {}  # the fields' types changed: the shortcut no longer holds, so every record goes the strict way
-_FAST_LOADS = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float).decode
-
-
-def _decode_fast(kind: str, sections: list[tuple[str, bytes]]) -> LogRecord:
-    """`_decode` for the common case, same result; raises `_Unsure` (never a reason) when it cannot tell."""
-    specs = _SECTIONS.get(kind)
-    bulk = _BULK.get(kind)
-    if specs is None or bulk is None or [n for n, _ in sections] != ["META", *(s.name for s in specs)]:
-        raise _Unsure(kind)
-    try:
-        data = json.loads(sections[0][1].decode("utf-8"))
-        if not isinstance(data, dict):
-            raise _Unsure("META")
-        held: dict[str, Any] = {}
-        for (name, body), spec in zip(sections[1:], specs, strict=True):
-            text = body.decode("utf-8")
-            if spec.text:
-                value: Any = text
-            elif name in bulk:
-                value = _FAST_LOADS(text)
-                if not isinstance(value, list) or not all(type(v) is dict for v in value):
-                    raise _Unsure(name)
-            else:
-                value = json.loads(text)
-            *parents, last = spec.field
-            target = data
-            for key in parents:
-                target = target.get(key)
-                if not isinstance(target, dict):
-                    raise _Unsure(key)
-            if last in target:
-                raise _Unsure(last)
-            if name in bulk:
-                held[last] = value
-                value = []
-            target[last] = value
-        record = _RECORD.validate_python(data)
-    except (ValueError, ValidationError):  # UnicodeDecodeError, JSONDecodeError too: the strict path says why
-        raise _Unsure(kind) from None
-    for field, value in held.items():
-        record.__dict__[field] = value
-    return record
-
-
-def _decode(kind: str, sections: list[tuple[str, bytes]]) -> LogRecord:
+def _decode(kind: str, sections: list[tuple[str, bytes]], fast: FastReader) -> LogRecord:
     """Builds the record from its section bodies; raises ValueError with the reason."""
-    try:
-        return _decode_fast(kind, sections)
-    except _Unsure:
-        pass
+    record = fast.decode(kind, sections)
+    if record is not None:
+        return record
     specs = _SECTIONS.get(kind)
     if specs is None:
         raise ValueError(f"unknown record kind {kind!r}")
@@ -368,8 +304,9 @@ def _decode(kind: str, sections: list[tuple[str, bytes]]) -> LogRecord:
         raise ValueError(_field_error(exc)) from None
 
 
-def _read_one(f: BinaryIO, start: int) -> tuple[LogRecord, int]:
-    """Reads the record whose header starts at `start`; returns it and the offset just past it."""
+def _frame(f: BinaryIO, start: int) -> tuple[bytes, str, list[tuple[str, bytes]], int]:
+    """Reads the framing of the record whose header starts at `start`: (header line, kind, section bodies,
+    offset just past it); raises _Skip with the reason when the framing or the checksum is bad."""
     size = os.fstat(f.fileno()).st_size
     f.seek(start)
 
@@ -413,8 +350,14 @@ def _read_one(f: BinaryIO, start: int) -> tuple[LogRecord, int]:
         raise _Skip("footer record id does not match the header", end)
     if foot[2].decode("ascii") != digest.hexdigest():
         raise _Skip("checksum mismatch: the record was changed or damaged", end)
+    return header, head[2].decode("ascii"), sections, end
+
+
+def _read_one(f: BinaryIO, start: int, fast: FastReader) -> tuple[LogRecord, int]:
+    """Reads the record whose header starts at `start`; returns it and the offset just past it."""
+    header, kind, sections, end = fast.frame(f, start) or _frame(f, start)
     try:
-        record = _decode(head[2].decode("ascii"), sections)
+        record = _decode(kind, sections, fast)
     except ValueError as exc:
         raise _Skip(str(exc), end) from None
     if _header(record.__dict__) != header:  # the header's fields are plain str/int: no model_dump needed
@@ -422,7 +365,7 @@ def _read_one(f: BinaryIO, start: int) -> tuple[LogRecord, int]:
     return record, end
 
 
-def _read_file(path: Path, errors: list[LogReadError] | None) -> Iterator[LogRecord]:
+def _read_file(path: Path, errors: list[LogReadError] | None, fast: FastReader) -> Iterator[LogRecord]:
     def report(offset: int, reason: str) -> None:
         if errors is None:
             raise LogFormatError(path, offset, reason)
@@ -436,13 +379,13 @@ def _read_file(path: Path, errors: list[LogReadError] | None) -> Iterator[LogRec
     with f:
         pos, quiet = 0, False
         while True:
-            start, junk_at = _scan(f, pos)
+            start, junk_at = (pos, None) if fast.marker_at(f, pos) else _scan(f, pos)
             if junk_at is not None and not quiet:
                 report(junk_at, "unexpected bytes outside any record")
             if start is None:
                 return
             try:
-                record, pos = _read_one(f, start)
+                record, pos = _read_one(f, start, fast)
                 quiet = False
             except _Skip as skip:
                 report(start, skip.reason)
@@ -451,14 +394,21 @@ def _read_file(path: Path, errors: list[LogReadError] | None) -> Iterator[LogRec
             yield record
 
 
-def read_records(paths: Iterable[Path], *, errors: list[LogReadError] | None = None) -> Iterator[LogRecord]:
+def read_records(
+    paths: Iterable[Path], *, errors: list[LogReadError] | None = None, share: bool = False
+) -> Iterator[LogRecord]:
     """Streams the records of `paths` in order, one record in memory at a time.
 
     A bad record (or stray bytes between records) is skipped and appended to `errors`; without an `errors`
-    list the first one raises `LogFormatError`. Records before it are always yielded.
+    list the first one raises `LogFormatError`. Records before it are always yielded. `share=True` reads a
+    session's re-logged history once: records of this call then share equal message and tool-schema dicts
+    (see `fastread.py`), so they must be treated as read-only.
     """
+    from entropi.modellog.fastread import FastReader  # it builds on this module's format definitions
+
+    fast = FastReader(_SECTIONS, _RECORD.validate_python, share=share)
     for path in paths:
-        yield from _read_file(Path(path), errors)
+        yield from _read_file(Path(path), errors, fast)
 
 
 def iter_log(path: Path, errors: list[LogReadError] | None = None) -> Iterator[LogRecord]:

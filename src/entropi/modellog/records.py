@@ -8,9 +8,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 UtcTimestamp = Annotated[
     str,
@@ -143,6 +150,16 @@ class ApprovalRecord(_Record):
     rule: str | None = None
 
 
+class TaskInfo(_Model):
+    """The suite or generated task a self-play or reference run played, with its taxonomy coordinates."""
+
+    id: str = Field(min_length=1, max_length=200)
+    coordinates: dict[str, str] = Field(
+        default_factory=dict,
+        description="taxonomy axis -> value: tier, what, phrasing, path, difficulty, edge (docs/taxonomy.md)",
+    )
+
+
 class OutcomeRecord(_Record):
     """An outcome signal: /good, /bad, a task checker's verdict, or a cancellation."""
 
@@ -151,6 +168,15 @@ class OutcomeRecord(_Record):
     passed: bool | None = None
     detail: str | None = None
     call_record_id: str | None = None
+    task: TaskInfo | None = Field(None, description="the task a checker verdict is about (self-play runs)")
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_task(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Without a task the record serializes exactly as before the field existed (the format is pinned)."""
+        data = handler(self)
+        if data.get("task") is None:
+            data.pop("task", None)
+        return data
 
 
 LogRecord = Annotated[

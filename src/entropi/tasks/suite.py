@@ -20,6 +20,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from entropi.config.schema import TierName, known_tools
+from entropi.tasks.taxonomy import Coordinates
 from entropi.tasks.workspace import CheckResult, TaskError, check, materialize
 
 TaskKind = Literal[
@@ -149,6 +150,9 @@ class Tags(BaseModel):
     kind: TaskKind
     difficulty: Difficulty
     edge_cases: list[NonEmpty] = Field(default_factory=list)
+    taxonomy: Coordinates | None = Field(
+        None, description="What x phrasing x path x edge (see docs/taxonomy.md); optional."
+    )
 
 
 class Task(BaseModel):
@@ -187,6 +191,11 @@ class Task(BaseModel):
                 where = "/".join(str(p) for p in error.absolute_path) or "arguments"
                 raise ValueError(f"gold.tool_calls[{index}] ({call.name}): {where}: {error.message}")
         return self
+
+    def coordinates(self) -> dict[str, str] | None:
+        """The task's taxonomy coordinates (tier, what, phrasing, path, difficulty, edge), when tagged."""
+        taxonomy = self.tags.taxonomy
+        return None if taxonomy is None else taxonomy.axes(self.tier, self.tags.difficulty)
 
     def materialize(self, dest: Path) -> Path:
         """Build the fixture as a git repo at `dest` (absent or empty): files, commit "initial", setup."""

@@ -133,7 +133,10 @@ class FineTuneConfig(BaseModel):
     logging_steps: int = Field(1, ge=1, description="Log the loss every this many steps.")
     keep_checkpoints: bool = Field(False, description="Keep trainer checkpoints after a successful run.")
     resume: bool = Field(False, description="Continue the tier's last unfinished run from its checkpoints.")
-    promote: bool = Field(False, description="Point lora_adapters/<tier>/current at the new version.")
+    promote: bool = Field(
+        False,
+        description="Make the new version lora_adapters/<tier>/current if it passes the evaluation gate.",
+    )
 
     lora: LoraSettings = Field(default_factory=LoraSettings)
     sft: SFTSettings = Field(default_factory=SFTSettings)

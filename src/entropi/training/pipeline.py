@@ -2,8 +2,9 @@
 
 The run works in ``<out>/<tier>/.runs/<version>``; each finished stage leaves its adapter and metrics
 there, so ``resume`` skips finished stages and continues an interrupted one from its last checkpoint.
-The finished run becomes ``<out>/<tier>/<version>`` in one rename (and ``current`` with ``promote``).
-Non-goals: argument parsing (``scripts/fine_tune.py``), evaluation and the promotion gate.
+The finished run becomes ``<out>/<tier>/<version>`` in one rename; with ``promote`` a gate then decides
+whether it becomes ``current`` (default: the evaluation gate, ``evaluation/promotion.py``).
+Non-goals: argument parsing (``scripts/fine_tune.py``), evaluation and the gate's rules.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +28,9 @@ from entropi.training.config import FineTuneConfig, TrainConfigError, with_backe
 from entropi.training.datasets import DatasetError, TierData, load_tier_data
 
 STAGES_DIR = "stages"
+
+PromotionGate = Callable[[Path, str, str], bool]
+"""``(adapters root, tier, version) -> became current``: decides ``promote`` once the version exists."""
 
 
 @dataclass
@@ -74,6 +78,32 @@ def _drop_empty_stages(config: FineTuneConfig, data: TierData, console: Console)
         raise DatasetError(f"no training rows for stage(s) {', '.join(empty)} in {where}")
     console.print(f"[yellow]skipping stage(s) {', '.join(empty)}: no training rows in {where}[/yellow]")
     return config.model_copy(update={"stages": [s for s in config.stages if s not in empty]})
+
+
+def evaluation_gate(entropi_config: EntropiConfig, project_root: Path, console: Console) -> PromotionGate:
+    """The gate of `entropi adapters promote`: evaluate the version, make it current only if it passes.
+
+    A gate that cannot run (no cases, an adapter for another base, ...) leaves the version registered and
+    not current, with a warning: the finished training is never lost to it.
+    """
+
+    def run(out_root: Path, tier: str, version: str) -> bool:
+        from entropi.evaluation.promotion import GATE_ERRORS, promote_through_gate
+
+        console.print(f"promotion gate: evaluating {tier} {version} against the current adapter")
+        try:
+            report = promote_through_gate(entropi_config, project_root, out_root, tier, version)
+        except GATE_ERRORS as exc:
+            console.print(f"[yellow]not promoted: the gate could not evaluate {version}: {exc}[/yellow]")
+            return False
+        for check in report.decision.checks:
+            mark = "[green]pass[/green]" if check.passed else "[red]FAIL[/red]"
+            console.print(f"  {mark} {check.name}: {check.detail}", highlight=False)
+        if not report.promoted:
+            console.print(f"[red]not promoted[/red]: {report.decision.reason()}")
+        return report.promoted
+
+    return run
 
 
 def _manifest(
@@ -129,13 +159,15 @@ def fine_tune(
     entropi_config: EntropiConfig | None = None,
     console: Console | None = None,
     callbacks: Sequence[Any] = (),
+    gate: PromotionGate | None = None,
 ) -> FineTuneResult:
     """Run the configured stages for ``config.tier`` and register the adapter as a new version.
 
     Relative paths in ``config`` resolve against ``project_root``. Under ``accelerate launch`` or
     ``torchrun`` every process trains; only the main one writes the registry, exports and reports (the
     others return a result with an empty manifest). ``callbacks`` (transformers
-    ``TrainerCallback``s) are added to every stage's trainer.
+    ``TrainerCallback``s) are added to every stage's trainer. With ``config.promote``, ``gate`` (default:
+    `evaluation_gate`) decides whether the new version becomes ``current``.
     """
     started = time.perf_counter()
     choice = choose_backend(config.backend)
@@ -208,12 +240,17 @@ def fine_tune(
     if not config.keep_checkpoints:
         shutil.rmtree(work / "checkpoints", ignore_errors=True)
     folder = registry.finalize(work, out_root, config.tier, version)
-    if config.promote:
-        registry.promote(out_root, config.tier, version)
-    promoted = " — promoted to current" if config.promote else ""
     gguf_file = folder / registry.ADAPTER_FILE
-    console.print(f"[green]adapter[/green] {gguf_file} ({export.n_tensors} tensors){promoted}")
-    return FineTuneResult(version, folder, manifest, config.promote)
+    console.print(f"[green]adapter[/green] {gguf_file} ({export.n_tensors} tensors)")
+    promoted = False
+    if config.promote:
+        model = tokenizer = None  # the gate loads the base in llama.cpp: let the training copy go first
+        gate = gate or evaluation_gate(entropi_config, project_root, console)
+        promoted = gate(out_root, config.tier, version)
+        if promoted:
+            console.print(f"[green]{config.tier} {version} promoted to current[/green]")
+    manifest = registry.read_manifest(folder) if config.promote else manifest  # the gate adds its verdict
+    return FineTuneResult(version, folder, manifest, promoted)
 
 
 def _export(config: FineTuneConfig, base: BaseSpec, model: Any, work: Path, version: str) -> Any:

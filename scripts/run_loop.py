@@ -1,0 +1,213 @@
+#!/usr/bin/env python
+"""Close the loop on this machine: synthetic sessions → datasets → tier + router adapters → A/B → gate.
+
+    python scripts/run_loop.py --work runs/loop            # `make loop`
+    python scripts/run_loop.py --work runs/loop --n 60 --max-steps 40 --tiers thinking
+
+Stages (each a real command, timed; the first failure stops the loop):
+  1. `entropi synth --play` per trained tier: taxonomy-driven tasks played by the reference solver through the
+     real agent loop (ordinary model logs, `source: synthetic`), plus labelled routing rows for every tier;
+  2. `extract_training_data.py` over those logs;
+  3. `fine_tune.py --tier T` (SFT, then DPO when the data has pairs) for each tier, and `--tier router`;
+  4. `run_evaluation.py --compare base vN` on the tier's held-out golden cases (prompts the generator never
+     produced: `synth/exclusion.py`), writing the HTML before/after report;
+  5. `entropi adapters promote T vN` (the gate) and the router's own held-out gate.
+Everything lands in the project given by `--project` (default: the work dir, a throwaway git repo).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+console = Console(stderr=True)
+PY = sys.executable
+SCRIPTS = Path(__file__).resolve().parent
+
+
+def _run(name: str, argv: list[str], timings: dict[str, float], *, check: bool = True) -> int:
+    console.rule(f"[bold]{name}")
+    console.print("$ " + shlex.join(argv), style="dim")
+    started = time.perf_counter()
+    code = subprocess.call(argv)
+    timings[name] = round(time.perf_counter() - started, 1)
+    console.print(f"{name}: exit {code} in {timings[name]} s")
+    if check and code != 0:
+        raise SystemExit(f"loop stopped: {name} failed (exit {code})")
+    return code
+
+
+def _version(project: Path, tier: str) -> str:
+    versions = sorted(p.name for p in (project / "lora_adapters" / tier).glob("v[0-9]*") if p.is_dir())
+    if not versions:
+        raise SystemExit(f"no adapter version for {tier} under {project / 'lora_adapters' / tier}")
+    return versions[-1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--work", type=Path, default=Path("runs/loop"), help="work directory")
+    parser.add_argument("--project", type=Path, help="project receiving the adapters (default: --work)")
+    parser.add_argument("--tiers", nargs="+", default=["thinking", "code"], help="tiers to train")
+    parser.add_argument("--n", type=int, default=80, help="synthetic tasks per trained tier")
+    parser.add_argument("--router-n", type=int, default=150, help="routing rows per tier")
+    parser.add_argument("--max-steps", type=int, default=60, help="optimizer steps per stage")
+    parser.add_argument("--router-epochs", type=int, default=2)
+    parser.add_argument("--eval-limit", type=int, default=None, help="held-out cases per tier (default all)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--skip-router", action="store_true")
+    args = parser.parse_args(argv)
+    work = args.work.resolve()
+    project = (args.project or work).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    if not (project / ".git").exists() and not (project / ".entropi").exists():
+        (project / ".entropi").mkdir(parents=True, exist_ok=True)
+    entropi = [PY, "-m", "entropi.cli", "--project", str(project)]
+    timings: dict[str, float] = {}
+    logs = []
+    for tier in args.tiers:
+        out = work / f"synth_{tier}"
+        _run(
+            f"synth {tier}",
+            [
+                *entropi,
+                "synth",
+                "--tier",
+                tier,
+                "--n",
+                str(args.n),
+                "--seed",
+                str(args.seed),
+                "--play",
+                "--format",
+                "jsonl",
+                "--out",
+                str(out),
+            ],
+            timings,
+        )
+        logs.append(str(out / "model.log"))
+    router_rows = work / "router_rows.jsonl"
+    if not args.skip_router:
+        _run(
+            "synth router rows",
+            [
+                *entropi,
+                "synth",
+                "--tier",
+                "all",
+                "--n",
+                str(args.router_n),
+                "--seed",
+                str(args.seed + 1),
+                "--format",
+                "jsonl",
+                "--out",
+                str(work / "synth_router"),
+                "--router-out",
+                str(router_rows),
+            ],
+            timings,
+        )
+    data = work / "data"
+    _run(
+        "extract",
+        [
+            PY,
+            str(SCRIPTS / "extract_training_data.py"),
+            "--logs",
+            *logs,
+            "--out",
+            str(data),
+            "--tiers",
+            *args.tiers,
+            "--seed",
+            str(args.seed),
+        ],
+        timings,
+    )
+    results: dict[str, dict] = {}
+    for tier in args.tiers:
+        _run(
+            f"fine_tune {tier}",
+            [
+                PY,
+                str(SCRIPTS / "fine_tune.py"),
+                "--tier",
+                tier,
+                "--data",
+                str(data),
+                "--max-steps",
+                str(args.max_steps),
+                "--project",
+                str(project),
+            ],
+            timings,
+        )
+        version = _version(project, tier)
+        limit = ["--limit", str(args.eval_limit)] if args.eval_limit else []
+        out = work / f"eval_{tier}"
+        _run(
+            f"evaluate {tier} base vs {version}",
+            [
+                PY,
+                str(SCRIPTS / "run_evaluation.py"),
+                "--project-root",
+                str(project),
+                "--tier",
+                tier,
+                "--compare",
+                "base",
+                version,
+                "--out",
+                str(out),
+                *limit,
+            ],
+            timings,
+        )
+        code = _run(f"gate {tier}", [*entropi, "adapters", "promote", tier, version], timings, check=False)
+        results[tier] = {"version": version, "promoted": code == 0, "report": str(out / "report.html")}
+    if not args.skip_router:
+        code = _run(
+            "router",
+            [
+                PY,
+                str(SCRIPTS / "fine_tune.py"),
+                "--tier",
+                "router",
+                "--data",
+                str(router_rows),
+                "--epochs",
+                str(args.router_epochs),
+                "--project",
+                str(project),
+                "--promote",
+            ],
+            timings,
+            check=False,
+        )
+        results["router"] = {"version": _version(project, "router"), "promoted": code == 0}
+    summary = {"timings_s": timings, "total_s": round(sum(timings.values()), 1), "results": results}
+    (work / "loop.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    table = Table(title=f"loop: {summary['total_s']} s")
+    table.add_column("stage")
+    table.add_column("seconds", justify="right")
+    for name, seconds in timings.items():
+        table.add_row(name, str(seconds))
+    console.print(table)
+    console.print_json(data=results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Evaluation: eval cases, the runner, metrics with confidence intervals, A/B reports, the promotion gate."""
