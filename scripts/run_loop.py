@@ -62,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=80, help="synthetic tasks per trained tier")
     parser.add_argument("--router-n", type=int, default=150, help="routing rows per tier")
     parser.add_argument("--max-steps", type=int, default=60, help="optimizer steps per stage")
+    parser.add_argument("--lr", type=float, default=5e-4, help="SFT learning rate")
     parser.add_argument("--router-epochs", type=int, default=2)
     parser.add_argument("--eval-limit", type=int, default=None, help="held-out cases per tier (default all)")
     parser.add_argument("--seed", type=int, default=1)

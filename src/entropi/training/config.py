@@ -71,6 +71,14 @@ class StageSettings(BaseModel):
 class SFTSettings(StageSettings):
     """Supervised fine-tuning: loss on the assistant turns after the last user message only."""
 
+    first_turn_only: bool = Field(
+        False,
+        description=(
+            "Cut each row after the first assistant message that follows the last user message: the "
+            "first call is what tool selection and coherence measure, at a fraction of the tokens."
+        ),
+    )
+
 
 class DPOSettings(StageSettings):
     """Preference tuning from the SFT adapter, which is also the frozen reference."""

@@ -279,8 +279,9 @@ def _prepare(config: FineTuneConfig, renderer: Any, data: TierData) -> dict[str,
     prepared = {}
     for stage in config.stages:
         build, settings = builders[stage]
+        extra = {"first_turn_only": config.sft.first_turn_only} if stage == "sft" else {}
         prepared[stage] = build(
-            data.split(stage, "train"), data.split(stage, "eval"), renderer, settings.max_length
+            data.split(stage, "train"), data.split(stage, "eval"), renderer, settings.max_length, **extra
         )
     return prepared
 

@@ -16,13 +16,28 @@ from entropi.training.render import TrainingRenderer
 from entropi.training.stages import StageData, StageResult, callbacks, run, stage_data, trainer_args
 
 
+def first_turn(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` cut after the first assistant message that follows its last user message."""
+    messages = row["messages"]
+    last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=-1)
+    for i in range(last_user + 1, len(messages)):
+        if messages[i].get("role") == "assistant":
+            return {**row, "messages": messages[: i + 1]}
+    return row
+
+
 def build_sft_data(
     train_rows: list[dict[str, Any]],
     eval_rows: list[dict[str, Any]],
     renderer: TrainingRenderer,
     max_length: int,
+    *,
+    first_turn_only: bool = False,
 ) -> StageData:
     """Tokenized train/eval datasets (input_ids + assistant_masks); every row is checked before training."""
+    if first_turn_only:
+        train_rows = [first_turn(r) for r in train_rows]
+        eval_rows = [first_turn(r) for r in eval_rows]
     return stage_data(
         "sft",
         train_rows,
