@@ -137,6 +137,10 @@ def main(argv: list[str] | None = None) -> int:
         ],
         timings,
     )
+    settings = work / "fine_tune.yaml"  # first-turn rows: the first call is what the gate measures
+    settings.write_text(
+        f"sft: {{first_turn_only: true, learning_rate: {args.lr}, eval_steps: 1000}}\n", encoding="utf-8"
+    )
     results: dict[str, dict] = {}
     for tier in args.tiers:
         _run(
@@ -152,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
                 str(args.max_steps),
                 "--project",
                 str(project),
+                "--config",
+                str(settings),
             ],
             timings,
         )

@@ -172,30 +172,10 @@ class LlamaContext:
         self._batch = L.llama_batch_init(self.n_batch, 0, 1)
         self._adapter_key: tuple = ()
 
-    def decode(self, tokens: Sequence[int], pos0: int, *, seq: int = 0) -> None:
-        """Evaluate ``tokens`` at positions ``pos0…``; logits are kept for the last token only."""
-        b = self._batch
-        for start in range(0, len(tokens), self.n_batch):
-            chunk = tokens[start : start + self.n_batch]
-            n = len(chunk)
-            b.n_tokens = n
-            for i, tok in enumerate(chunk):
-                b.token[i] = tok
-                b.pos[i] = pos0 + start + i
-                b.n_seq_id[i] = 1
-                b.seq_id[i][0] = seq
-                b.logits[i] = 0
-            if start + n == len(tokens):
-                b.logits[n - 1] = 1
-            rc = L.llama_decode(self.handle, b)
-            if rc != 0:
-                raise LlamaError(f"llama_decode failed with code {rc} at position {pos0 + start}")
+    def _batches(self, tokens: Sequence[int], pos0: int, seq: int, all_logits: bool) -> Iterator[int]:
+        """Decode ``tokens`` batch by batch, yielding each batch's size after its ``llama_decode``.
 
-    def decode_all(self, tokens: Sequence[int], pos0: int, *, seq: int = 0) -> Iterator[np.ndarray]:
-        """Evaluate ``tokens`` at positions ``pos0…`` with logits at every position (scoring, not generation).
-
-        Yields one ``(n, n_vocab)`` float32 array per batch of up to ``n_batch`` tokens, rows in token order.
-        Each array is a view into llama.cpp's buffer, valid until the next decode: copy what you keep.
+        Logits are requested at every position (``all_logits``) or at the very last token only.
         """
         b = self._batch
         for start in range(0, len(tokens), self.n_batch):
@@ -207,10 +187,26 @@ class LlamaContext:
                 b.pos[i] = pos0 + start + i
                 b.n_seq_id[i] = 1
                 b.seq_id[i][0] = seq
-                b.logits[i] = 1
+                b.logits[i] = 1 if all_logits else 0
+            if start + n == len(tokens):
+                b.logits[n - 1] = 1
             rc = L.llama_decode(self.handle, b)
             if rc != 0:
                 raise LlamaError(f"llama_decode failed with code {rc} at position {pos0 + start}")
+            yield n
+
+    def decode(self, tokens: Sequence[int], pos0: int, *, seq: int = 0) -> None:
+        """Evaluate ``tokens`` at positions ``pos0…``; logits are kept for the last token only."""
+        for _ in self._batches(tokens, pos0, seq, all_logits=False):
+            pass
+
+    def decode_all(self, tokens: Sequence[int], pos0: int, *, seq: int = 0) -> Iterator[np.ndarray]:
+        """Evaluate ``tokens`` at positions ``pos0…`` with logits at every position (scoring, not generation).
+
+        Yields one ``(n, n_vocab)`` float32 array per batch of up to ``n_batch`` tokens, rows in token order.
+        Each array is a view into llama.cpp's buffer, valid until the next decode: copy what you keep.
+        """
+        for n in self._batches(tokens, pos0, seq, all_logits=True):
             yield np.ctypeslib.as_array(L.llama_get_logits(self.handle), shape=(n, self.model.n_vocab))
 
     def decode_one(self, token: int, pos: int) -> None:
