@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from entropi.config.schema import TIERS, EntropiConfig, defaults_dir
-from entropi.inference.adapters import AdapterError, AdapterSet, AdapterStatus
+from entropi.config.schema import TIERS, EntropiConfig
+from entropi.inference.adapters import AdapterSet, AdapterStatus
 from entropi.inference.call_record import build_model_call_record
 from entropi.inference.chat_format import ChatFormatter
 from entropi.inference.filehash import file_sha256
@@ -29,12 +29,10 @@ from entropi.inference.kv_cache import KVManager, PrefillStats, common_prefix
 from entropi.inference.llama_model import ContextParams, LlamaContext, LlamaModel
 from entropi.inference.model_store import EMBEDDED_MODEL_ID, embedded_model_path
 from entropi.inference.output_parser import ParsedOutput, parse_output
-from entropi.inference.router import PROMPT_FILE as ROUTER_PROMPT_FILE
 from entropi.inference.router import RouteDecision, Router
 from entropi.inference.tier_setup import TierSetup, all_tiers, discover_adapter
+from entropi.inference.variants import ROUTER_SLOT, VariantSlots
 from entropi.modellog import ModelLog
-
-ROUTER_SLOT = "router"
 
 
 class ContextOverflowError(RuntimeError):
@@ -78,7 +76,7 @@ class TurnResult:
         }
 
 
-class Runtime:
+class Runtime(VariantSlots):
     """Everything inference needs, loaded once per process."""
 
     def __init__(
@@ -148,37 +146,6 @@ class Runtime:
         return [f"{s.tier}: {s.error}" for s in self.adapters.statuses.values() if s.error]
 
     # -- routing -----------------------------------------------------------------------------------
-    def _make_router(self, slot: str) -> Router:
-        """A router under ``slot``'s adapter, with the adapter's own prompt when it ships one."""
-        status = self.adapters.statuses[slot]
-        prompt = defaults_dir() / ROUTER_PROMPT_FILE
-        if status.loaded and status.path is not None and (status.path.parent / ROUTER_PROMPT_FILE).is_file():
-            prompt = status.path.parent / ROUTER_PROMPT_FILE
-        return Router(
-            self.model,
-            prompt_file=prompt,
-            tiers=TIERS,
-            max_input_tokens=self.config.router.max_input_tokens,
-            adapter=self.adapters.swap_set(slot),
-            n_threads=self.config.model.n_threads,
-        )
-
-    def add_router_variant(self, label: str, adapter: Path | None, scale: float = 1.0) -> None:
-        """Another router, used by ``route(..., router=label)``, under ``adapter`` (None: the base).
-
-        It takes the adapter's own prompt when one ships beside it; a broken adapter raises.
-        """
-        slot = f"{ROUTER_SLOT}@{label}"
-        with self._lock:
-            old = self._routers.pop(label, None)
-            if old is not None:
-                old.close()
-                self.adapters.unload(slot)
-            status = self.adapters.load(slot, adapter, scale)
-            if adapter is not None and not status.loaded:
-                raise AdapterError(f"router variant {label!r}: {status.error}")
-            self._routers[label] = self._make_router(slot)
-
     def route(
         self, text: str | bytes, *, override: str | None = None, router: str | None = None
     ) -> RouteDecision:
@@ -228,36 +195,6 @@ class Runtime:
             cached = self.model.tokenize(self.formatter.stable_prefix(setup.system_prompt, offered))
             self._prefix_cache[key] = cached
         return cached
-
-    # -- variants (evaluation: the same tier under other adapters, side by side) -------------------
-    def add_variant(self, tier: str, label: str, adapter: Path | None, scale: float = 1.0) -> str:
-        """Load ``adapter`` (None: the bare base) as slot ``<tier>@<label>`` and return the slot name.
-
-        A variant renders prompts exactly like its tier but runs under its own adapter, with its own KV
-        snapshot, so two configurations can be compared in one process. A broken adapter raises.
-        """
-        if tier not in self.tiers:
-            raise ValueError(f"unknown tier {tier!r}; choose one of {', '.join(TIERS)}")
-        slot = f"{tier}@{label}"
-        with self._lock:
-            if slot in self.adapters.statuses:  # replacing: the old handle may be the active one
-                self.ctx.set_adapters((), [])
-                self.kv.reset()
-                self.adapters.unload(slot)
-            self.kv.drop_snapshots(slot)
-            status = self.adapters.load(slot, adapter, scale)
-            if adapter is not None and not status.loaded:
-                raise AdapterError(f"variant {label!r} of tier {tier}: {status.error}")
-            self._variants[slot] = tier
-        return slot
-
-    def slot_tier(self, slot: str) -> str:
-        """The tier a slot renders as (a tier is its own slot)."""
-        if slot in self.tiers:
-            return slot
-        if slot in self._variants:
-            return self._variants[slot]
-        raise ValueError(f"unknown slot {slot!r}: not a tier and not a variant added with add_variant")
 
     @property
     def n_ctx(self) -> int:
