@@ -17,12 +17,16 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gguf
 import numpy as np
 
+from entropi.training import registry
 from entropi.training.lora_gguf_writer import LoraPair, write_lora_gguf
+
+if TYPE_CHECKING:
+    from entropi.training.base_model import BaseSpec
 
 QK_PERMUTE: dict[str, bool] = {"llama": True, "qwen2": False, "qwen3": False}
 PEFT_CONFIG = "adapter_config.json"
@@ -188,3 +192,19 @@ def export_adapter(
         Path(out), arch=arch, alpha=alpha, tensors=pairs, dtype=dtype, name=name, extra_metadata=metadata
     )
     return ExportSummary(path, arch, rank, alpha, len(pairs), QK_PERMUTE[arch], dtype)
+
+
+def export_run(base: BaseSpec, hf_config: Any, work: Path, *, tier: str, version: str, dtype: str) -> Any:
+    """Export the run's PEFT adapter (``work/peft``) as the GGUF LoRA ``work/adapter.gguf`` for ``base``."""
+    return export_adapter(
+        work / registry.PEFT_DIR,
+        work / registry.ADAPTER_FILE,
+        arch=base.arch,
+        n_layers=hf_config.num_hidden_layers,
+        n_head=hf_config.num_attention_heads,
+        n_head_kv=getattr(hf_config, "num_key_value_heads", None) or hf_config.num_attention_heads,
+        dtype=dtype,
+        base_tensors=base.gguf_info.tensors if base.gguf_info else None,
+        name=f"entropi-{tier}-{version}",
+        metadata={"entropi.tier": tier, "entropi.version": version},
+    )

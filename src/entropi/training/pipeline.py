@@ -231,7 +231,11 @@ def fine_tune(
     if not state.is_main_process:
         return FineTuneResult(version, out_root / config.tier / version, {}, False)
     model.save_pretrained(str(work / registry.PEFT_DIR), selected_adapters=["default"])
-    export = _export(config, base, model, work, version)
+    from entropi.training.export import export_run
+
+    export = export_run(
+        base, model.config, work, tier=config.tier, version=version, dtype=config.export_dtype
+    )
     seconds = time.perf_counter() - started
     training = {"backend": choice.name, "processes": state.num_processes, "seconds": round(seconds, 1)}
     manifest = _manifest(config, version, base, data, model, results, export, training)
@@ -251,24 +255,6 @@ def fine_tune(
             console.print(f"[green]{config.tier} {version} promoted to current[/green]")
     manifest = registry.read_manifest(folder) if config.promote else manifest  # the gate adds its verdict
     return FineTuneResult(version, folder, manifest, promoted)
-
-
-def _export(config: FineTuneConfig, base: BaseSpec, model: Any, work: Path, version: str) -> Any:
-    from entropi.training.export import export_adapter
-
-    hf_config = model.config
-    return export_adapter(
-        work / registry.PEFT_DIR,
-        work / registry.ADAPTER_FILE,
-        arch=base.arch,
-        n_layers=hf_config.num_hidden_layers,
-        n_head=hf_config.num_attention_heads,
-        n_head_kv=getattr(hf_config, "num_key_value_heads", None) or hf_config.num_attention_heads,
-        dtype=config.export_dtype,
-        base_tensors=base.gguf_info.tensors if base.gguf_info else None,
-        name=f"entropi-{config.tier}-{version}",
-        metadata={"entropi.tier": config.tier, "entropi.version": version},
-    )
 
 
 def _prepare(config: FineTuneConfig, renderer: Any, data: TierData) -> dict[str, Any]:

@@ -149,7 +149,7 @@ def train_router(
     from entropi.inference.llama_model import LlamaModel
     from entropi.inference.router import RouterPrompt
     from entropi.training.base_model import hf_location
-    from entropi.training.export import export_adapter
+    from entropi.training.export import export_run
 
     config = config or RouterTrainConfig()
     console = console or Console(stderr=True)
@@ -212,19 +212,7 @@ def train_router(
     after_eval = _accuracy(model, encoded_eval, label_tokens, config.batch_size, torch)
     version, work = registry.new_run(out_root, SLOT, resume=False)
     model.save_pretrained(str(work / registry.PEFT_DIR))
-    hf = model.config
-    export = export_adapter(
-        work / registry.PEFT_DIR,
-        work / registry.ADAPTER_FILE,
-        arch=base.arch,
-        n_layers=hf.num_hidden_layers,
-        n_head=hf.num_attention_heads,
-        n_head_kv=getattr(hf, "num_key_value_heads", None) or hf.num_attention_heads,
-        dtype=config.export_dtype,
-        base_tensors=base.gguf_info.tensors if base.gguf_info else None,
-        name=f"entropi-router-{version}",
-        metadata={"entropi.tier": SLOT, "entropi.version": version},
-    )
+    export = export_run(base, model.config, work, tier=SLOT, version=version, dtype=config.export_dtype)
     from entropi.inference.router import PROMPT_FILE
 
     (work / PROMPT_FILE).write_text(config.prompt + "\n", encoding="utf-8")
