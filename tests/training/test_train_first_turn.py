@@ -1,4 +1,4 @@
-"""`sft.first_turn_only`: rows cut after the first answer to the last user message."""
+"""`sft.first_turn_only`: rows cut after the first answer to the user's query."""
 
 from __future__ import annotations
 
@@ -32,3 +32,17 @@ def test_a_row_without_an_answer_is_kept_whole_and_the_option_loads(tmp_path):
     config_file = tmp_path / "ft.yaml"
     config_file.write_text("tier: thinking\nsft: {first_turn_only: true}\n")
     assert load_finetune_config(config_file, {}).sft.first_turn_only is True
+
+
+def test_entropi_messages_after_the_query_do_not_move_the_cut():
+    """A todo anchor or repair request is a user-role message entropi wrote; the first call answers the query."""
+    row = {
+        "messages": [
+            *ROW["messages"][:6],
+            {"role": "user", "content": "[entropi] Todo list:\n- [x] 1 Read the code"},
+            {"role": "assistant", "content": "Done.", "reasoning_content": "All steps finished."},
+        ]
+    }
+    cut = first_turn(row)
+    assert len(cut["messages"]) == 5
+    assert cut["messages"][-1]["tool_calls"][0]["function"]["name"] == "entropi.todo_write"

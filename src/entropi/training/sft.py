@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from entropi.data.turns import query_index
 from entropi.training.backends import Backend
 from entropi.training.config import FineTuneConfig
 from entropi.training.render import TrainingRenderer
@@ -17,10 +18,15 @@ from entropi.training.stages import StageData, StageResult, callbacks, run, stag
 
 
 def first_turn(row: dict[str, Any]) -> dict[str, Any]:
-    """``row`` cut after the first assistant message that follows its last user message."""
+    """``row`` cut after the first assistant message that follows the user's query.
+
+    The query is the last user message a person wrote: entropi's own user-role messages (todo anchors,
+    repair requests) come later in a turn and are not where the first call is decided.
+    """
     messages = row["messages"]
-    last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=-1)
-    for i in range(last_user + 1, len(messages)):
+    query = query_index(messages)
+    start = -1 if query is None else query
+    for i in range(start + 1, len(messages)):
         if messages[i].get("role") == "assistant":
             return {**row, "messages": messages[: i + 1]}
     return row
