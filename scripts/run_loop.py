@@ -2,11 +2,13 @@
 """Close the loop on this machine: synthetic sessions → datasets → tier + router adapters → A/B → gate.
 
     python scripts/run_loop.py --work runs/loop            # `make loop`
-    python scripts/run_loop.py --work runs/loop --n 60 --max-steps 40 --tiers thinking
+    python scripts/run_loop.py --work runs/loop --n 60 --epochs 2 --selfplay 30 --tiers thinking
 
 Stages (each a real command, timed; the first failure stops the loop):
   1. `entropi synth --play` per trained tier: taxonomy-driven tasks played by the reference solver through the
      real agent loop (ordinary model logs, `source: synthetic`), plus labelled routing rows for every tier;
+     with `--selfplay N`, N of those tasks per tier are also played by the base model (`entropi selfplay
+     --from`, `source: selfplay`): its incoherent or invalid first turns become DPO rejected turns;
   2. `extract_training_data.py` over those logs;
   3. `fine_tune.py --tier T` (SFT, then DPO when the data has pairs) for each tier, and `--tier router`;
   4. `run_evaluation.py --compare base vN` on the tier's held-out golden cases (prompts the generator never
@@ -59,9 +61,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path("runs/loop"), help="work directory")
     parser.add_argument("--project", type=Path, help="project receiving the adapters (default: --work)")
     parser.add_argument("--tiers", nargs="+", default=["thinking", "code"], help="tiers to train")
-    parser.add_argument("--n", type=int, default=80, help="synthetic tasks per trained tier")
+    parser.add_argument("--n", type=int, default=100, help="synthetic tasks per trained tier")
+    parser.add_argument(
+        "--selfplay",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also play N of each tier's synthetic tasks with the base model: its bad first turns, paired "
+        "with the gold ones, are the DPO data (default 0: SFT only)",
+    )
     parser.add_argument("--router-n", type=int, default=150, help="routing rows per tier")
-    parser.add_argument("--max-steps", type=int, default=60, help="optimizer steps per stage")
+    parser.add_argument("--epochs", type=float, default=3.0, help="SFT epochs")
+    parser.add_argument("--batch-size", type=int, default=8, help="SFT rows per step")
+    parser.add_argument("--max-steps", type=int, default=None, help="cap every stage at N optimizer steps")
     parser.add_argument("--lr", type=float, default=5e-4, help="SFT learning rate")
     parser.add_argument("--router-epochs", type=int, default=2)
     parser.add_argument("--eval-limit", type=int, default=None, help="held-out cases per tier (default all)")
@@ -98,6 +110,28 @@ def main(argv: list[str] | None = None) -> int:
             timings,
         )
         logs.append(str(out / "model.log"))
+        if args.selfplay:
+            _run(
+                f"selfplay {tier} (base model)",
+                [
+                    *entropi,
+                    "selfplay",
+                    "--from",
+                    str(out),
+                    "--tier",
+                    tier,
+                    "--limit",
+                    str(args.selfplay),
+                    "--max-tokens",
+                    "160",
+                    "--max-iterations",
+                    "1",
+                ],
+                timings,
+                check=False,  # failed tasks are expected: they are the point
+            )
+    if args.selfplay:
+        logs.append(str(project / ".entropi" / "session_model.log"))
     router_rows = work / "router_rows.jsonl"
     if not args.skip_router:
         _run(
@@ -139,8 +173,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     settings = work / "fine_tune.yaml"  # first-turn rows: the first call is what the gate measures
     settings.write_text(
-        f"sft: {{first_turn_only: true, learning_rate: {args.lr}, eval_steps: 1000}}\n", encoding="utf-8"
+        f"sft: {{first_turn_only: true, learning_rate: {args.lr}, epochs: {args.epochs}, "
+        f"batch_size: {args.batch_size}, eval_steps: 1000}}\n",
+        encoding="utf-8",
     )
+    steps = ["--max-steps", str(args.max_steps)] if args.max_steps else []
     results: dict[str, dict] = {}
     for tier in args.tiers:
         _run(
@@ -152,8 +189,7 @@ def main(argv: list[str] | None = None) -> int:
                 tier,
                 "--data",
                 str(data),
-                "--max-steps",
-                str(args.max_steps),
+                *steps,
                 "--project",
                 str(project),
                 "--config",

@@ -35,7 +35,7 @@ def test_a_row_without_an_answer_is_kept_whole_and_the_option_loads(tmp_path):
 
 
 def test_entropi_messages_after_the_query_do_not_move_the_cut():
-    """A todo anchor or repair request is a user-role message entropi wrote; the first call answers the query."""
+    """Todo anchors and repair requests are user-role messages entropi wrote, not the query."""
     row = {
         "messages": [
             *ROW["messages"][:6],

@@ -181,7 +181,11 @@ def test_the_script_trains_registers_and_prints_the_version_dir(
 
     monkeypatch.setattr(promotion, "promote_through_gate", fake_gate)
     config = tmp_path / "train.yaml"
-    config.write_text(yaml.safe_dump({"base_gguf": str(tiny_qwen3.gguf), "lora": {"rank": 4, "alpha": 8}}))
+    config.write_text(
+        yaml.safe_dump(
+            {"base_gguf": str(tiny_qwen3.gguf), "lora": {"rank": 4, "alpha": 8}, "baseline": False}
+        )
+    )
     argv = [*_argv(tiny_qwen3, code_data, tmp_path), "--config", str(config), "--stages", "sft"]
     argv += ["--max-steps", "1", "--promote"]
     assert main(argv) == 1, "refused by the gate: registered, not current, exit 1"
@@ -226,7 +230,11 @@ def test_two_cpu_processes_under_torchrun_register_one_version(tiny_qwen3, code_
     """The trl backend unchanged in two gloo processes (torchrun): both train, the main one registers."""
     repo = Path(__file__).resolve().parents[2]
     config = tmp_path / "train.yaml"
-    config.write_text(yaml.safe_dump({"base_gguf": str(tiny_qwen3.gguf), "lora": {"rank": 4, "alpha": 8}}))
+    config.write_text(
+        yaml.safe_dump(
+            {"base_gguf": str(tiny_qwen3.gguf), "lora": {"rank": 4, "alpha": 8}, "baseline": False}
+        )
+    )
     launch = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2"]
     script = [str(repo / "scripts" / "fine_tune.py"), *_argv(tiny_qwen3, code_data, tmp_path)]
     script += ["--config", str(config), "--max-steps", "2"]

@@ -15,23 +15,47 @@ from entropi.commands.common import CommandError, add_runtime_options, config_fr
 from entropi.config import TIERS
 
 
-def _pick(patterns: list[str] | None, tiers: list[str] | None):
-    from entropi.tasks import load_tasks
+def _pick(
+    patterns: list[str] | None, tiers: list[str] | None, source: Path | None = None, limit: int | None = None
+):
+    """Suite tasks, or those `entropi synth` wrote to ``source``; filtered, at most ``limit`` per tier."""
+    if source is not None:
+        from entropi.synth import read_tasks
 
-    tasks = load_tasks()
+        where = source / "tasks.jsonl" if (source / "tasks.jsonl").is_file() else source / "tasks"
+        if not where.exists():
+            raise CommandError(f"--from {source}: no tasks.jsonl or tasks/ written by `entropi synth` there")
+        try:
+            tasks = read_tasks(where)
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"--from {source}: cannot read the tasks: {exc}") from exc
+    else:
+        from entropi.tasks import load_tasks
+
+        tasks = load_tasks()
     if patterns:
         tasks = [t for t in tasks if any(fnmatch.fnmatch(t.id, p) for p in patterns)]
     if tiers:
         tasks = [t for t in tasks if t.tier in tiers]
+    if limit is not None:
+        seen: dict[str, int] = {}
+        kept = []
+        for task in tasks:
+            seen[task.tier] = seen.get(task.tier, 0) + 1
+            if seen[task.tier] <= limit:
+                kept.append(task)
+        tasks = kept
     if not tasks:
-        raise CommandError("no task matches --tasks/--tier (see src/entropi/tasks/data/)")
+        raise CommandError("no task matches --tasks/--tier (see src/entropi/tasks/data/ or --from)")
     return tasks
 
 
 def cmd_selfplay(args: argparse.Namespace) -> int:
     from entropi.selfplay import reference_model, selfplay
 
-    tasks = _pick(args.tasks, args.tier)
+    if args.limit is not None and args.limit < 1:
+        raise CommandError("--limit must be at least 1")
+    tasks = _pick(args.tasks, args.tier, args.source, args.limit)
     console = Console(stderr=True)
     results = []
     with Progress(console=console, transient=True) as progress:
@@ -83,6 +107,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--tasks", nargs="*", default=None, metavar="ID", help="task ids or globs (default: all)")
     p.add_argument("--tier", nargs="*", choices=TIERS, default=None, help="only tasks of these tiers")
     p.add_argument("--runs", type=int, default=1, help="runs per task")
+    p.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="play the tasks `entropi synth --out DIR` wrote instead of the task suite",
+    )
+    p.add_argument("--limit", type=int, default=None, metavar="N", help="at most N tasks per tier")
     p.add_argument(
         "--solver",
         choices=("agent", "reference"),

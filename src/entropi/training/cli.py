@@ -48,6 +48,13 @@ def make_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="make the new version the tier's current if it passes the evaluation gate (exit 1 if not)",
     )
+    parser.add_argument(
+        "--no-baseline",
+        dest="baseline",
+        action="store_false",
+        default=None,
+        help="skip evaluating the bare base on the tier's cases before training",
+    )
     parser.add_argument("--project", type=Path, help="project root (default: nearest .entropi/ or .git/)")
     return parser
 
@@ -81,6 +88,8 @@ def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
     for flag in ("resume", "promote"):
         if getattr(args, flag):
             out[flag] = True
+    if getattr(args, "baseline", None) is False:
+        out["baseline"] = False
     return out
 
 
@@ -107,10 +116,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _train_router(args, err)
     try:
         config = load_finetune_config(args.config, overrides_from_args(args))
-        from entropi.training.pipeline import fine_tune
+        from entropi.training.pipeline import evaluation_baseline, fine_tune
 
         root = (args.project or find_project_root(Path.cwd())).resolve()
-        result = fine_tune(config, project_root=root, console=err)
+        baseline = evaluation_baseline(root, err, config.baseline_limit) if config.baseline else None
+        result = fine_tune(config, project_root=root, console=err, baseline=baseline)
     except user_errors as exc:
         err.print(f"[red]fine_tune:[/red] {escape(str(exc))}", soft_wrap=True)
         return 2

@@ -31,6 +31,8 @@ STAGES_DIR = "stages"
 
 PromotionGate = Callable[[Path, str, str], bool]
 """``(adapters root, tier, version) -> became current``: decides ``promote`` once the version exists."""
+BaselineCheck = Callable[[EntropiConfig, str, BaseSpec], "dict[str, Any] | None"]
+"""``(project config, tier, base) -> figures``: the bare base on the tier's cases, before training."""
 
 
 @dataclass
@@ -106,6 +108,32 @@ def evaluation_gate(entropi_config: EntropiConfig, project_root: Path, console: 
     return run
 
 
+def evaluation_baseline(project_root: Path, console: Console, limit: int | None = None) -> BaselineCheck:
+    """The check `scripts/fine_tune.py` runs first: the base GGUF on the tier's cases, and its verdict."""
+
+    def run(entropi_config: EntropiConfig, tier: str, base: BaseSpec) -> dict[str, Any] | None:
+        from entropi.evaluation.baseline import evaluate_baseline
+        from entropi.evaluation.promotion import GATE_ERRORS
+
+        if base.gguf is None:
+            console.print("[yellow]baseline skipped: the base has no GGUF to run in llama.cpp[/yellow]")
+            return None
+        console.print(f"baseline: the bare base on the {tier} cases, before training")
+        try:
+            figures = evaluate_baseline(entropi_config, project_root, tier, base.gguf, limit=limit)
+        except GATE_ERRORS as exc:
+            console.print(f"[yellow]baseline skipped: {exc}[/yellow]")
+            return None
+        shown = ", ".join(
+            f"{k} {v['rate']:.0%}" for k, v in figures["rates"].items() if v.get("rate") is not None
+        )
+        console.print(f"baseline ({figures['cases']} cases): {shown}")
+        console.print(f"[bold]decision:[/bold] {figures['verdict']}")
+        return figures
+
+    return run
+
+
 def _manifest(
     config: FineTuneConfig,
     version: str,
@@ -115,6 +143,7 @@ def _manifest(
     results: dict[str, Any],
     export: Any,
     training: dict[str, Any],
+    baseline: dict[str, Any] | None,
 ) -> dict[str, Any]:
     lora = model.peft_config["default"]
     return {
@@ -147,7 +176,11 @@ def _manifest(
             "qk_permuted": export.qk_permuted,
             "gguf_alpha": export.alpha,
         },
-        "metrics": {"training": {stage: r.metrics for stage, r in results.items()}, "evaluation": None},
+        "metrics": {
+            "baseline": baseline,
+            "training": {stage: r.metrics for stage, r in results.items()},
+            "evaluation": None,
+        },
         "code_revision": registry.code_revision(),
     }
 
@@ -160,6 +193,7 @@ def fine_tune(
     console: Console | None = None,
     callbacks: Sequence[Any] = (),
     gate: PromotionGate | None = None,
+    baseline: BaselineCheck | None = None,
 ) -> FineTuneResult:
     """Run the configured stages for ``config.tier`` and register the adapter as a new version.
 
@@ -167,7 +201,8 @@ def fine_tune(
     ``torchrun`` every process trains; only the main one writes the registry, exports and reports (the
     others return a result with an empty manifest). ``callbacks`` (transformers
     ``TrainerCallback``s) are added to every stage's trainer. With ``config.promote``, ``gate`` (default:
-    `evaluation_gate`) decides whether the new version becomes ``current``.
+    `evaluation_gate`) decides whether the new version becomes ``current``. ``baseline`` (the CLI passes
+    `evaluation_baseline`) measures the bare base before anything is trained; its figures go in the manifest.
     """
     started = time.perf_counter()
     choice = choose_backend(config.backend)
@@ -200,6 +235,7 @@ def fine_tune(
     data = load_tier_data(_absolute(config.data, project_root), config.tier, list(config.stages))
     config = _drop_empty_stages(config, data, console)
     console.print(f"base: {base.model_id} ({base.arch}); data: {data.counts}")
+    figures = baseline(entropi_config, config.tier, base) if baseline and state.is_main_process else None
     out_root = _absolute(config.out, project_root)
     with state.main_process_first():  # the main process creates the run; the others join it
         resume = config.resume or not state.is_main_process
@@ -238,7 +274,7 @@ def fine_tune(
     )
     seconds = time.perf_counter() - started
     training = {"backend": choice.name, "processes": state.num_processes, "seconds": round(seconds, 1)}
-    manifest = _manifest(config, version, base, data, model, results, export, training)
+    manifest = _manifest(config, version, base, data, model, results, export, training, figures)
     registry.write_manifest(work, manifest)
     write_report(work, manifest, {stage: r.log_history for stage, r in results.items()})
     if not config.keep_checkpoints:

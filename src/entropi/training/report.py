@@ -150,6 +150,14 @@ def write_report(
     for stage, metrics in manifest.get("metrics", {}).get("training", {}).items():
         shown = [key for key in REPORTED if metrics.get(key) is not None]
         lines += [f"| {stage} | {key} | {_fmt(metrics[key])} |" for key in shown]
+    baseline = manifest.get("metrics", {}).get("baseline")
+    if baseline:
+        lines += ["", f"## Baseline before training ({baseline['model']}, {baseline['cases']} cases)", ""]
+        lines += [
+            f"- {name}: {_fmt(r['rate'])} (95% CI {_fmt(r['lo'])}–{_fmt(r['hi'])})"
+            for name, r in baseline["rates"].items()
+        ]
+        lines += [f"- decision: {baseline['verdict']}"]
     if png is not None:
         lines += ["", "## Loss", "", f"![loss curves]({LOSS_PNG})"]
     path = folder / REPORT_MD

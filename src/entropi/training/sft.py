@@ -66,6 +66,8 @@ def run_sft(
     """Train ``model`` (a PEFT model) in place; returns the stage metrics."""
     from trl import SFTConfig, SFTTrainer
 
+    from entropi.training.prefix_share import SharedPrefixSFTTrainer
+
     settings = config.sft
     has_eval = data.eval is not None
     args = SFTConfig(
@@ -73,7 +75,8 @@ def run_sft(
         max_length=settings.max_length,
         packing=False,
     )
-    trainer = SFTTrainer(
+    trainer_class = SharedPrefixSFTTrainer if settings.share_prefix else SFTTrainer
+    trainer = trainer_class(
         model=model,
         args=args,
         train_dataset=data.train,

@@ -63,3 +63,19 @@ def test_cli_writes_tasks_router_rows_and_plays_them(tmp_path: Path, capsys) -> 
     assert (out / "model.log").stat().st_size > 0
     assert "4/4 gold trajectories pass" in capsys.readouterr().out
     assert main(["synth", "--tier", "code", "--n", "0", "--out", str(out)]) == 2
+
+
+def test_selfplay_plays_the_tasks_synth_wrote(tmp_path: Path, capsys) -> None:
+    project = tmp_path / "project"
+    (project / ".entropi").mkdir(parents=True)
+    out = tmp_path / "out"
+    common = ["--project", str(project)]
+    assert main([*common, "synth", "--tier", "code", "--n", "3", "--format", "jsonl", "--out", str(out)]) == 0
+    capsys.readouterr()
+    argv = [*common, "selfplay", "--from", str(out), "--limit", "2", "--solver", "reference", "--json"]
+    assert main(argv) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert len(results) == 2 and all(r["passed"] for r in results)
+    assert {r["task_id"] for r in results} <= {json.loads(line)["id"] for line in (out / "tasks.jsonl").open()}
+    assert main([*common, "selfplay", "--from", str(tmp_path / "nowhere"), "--solver", "reference"]) == 2
+    assert "no tasks.jsonl or tasks/" in capsys.readouterr().err

@@ -19,7 +19,13 @@ DEFAULTS: dict[str, Any] = {
     "load_in_4bit": True,
     "gradient_checkpointing": True,
     "lora": {"rank": 32, "alpha": 32.0, "dropout": 0.0},  # dropout 0 keeps unsloth's fused LoRA kernels
-    "sft": {"batch_size": 2, "grad_accum": 8, "max_length": 4096, "learning_rate": 2e-4},
+    "sft": {
+        "batch_size": 2,
+        "grad_accum": 8,
+        "max_length": 4096,
+        "learning_rate": 2e-4,
+        "share_prefix": False,
+    },
     "dpo": {"batch_size": 1, "grad_accum": 8, "max_length": 4096, "learning_rate": 5e-6},
 }
 
