@@ -10,10 +10,12 @@ Stages (each a real command, timed; the first failure stops the loop):
      with `--selfplay N`, N of those tasks per tier are also played by the base model (`entropi selfplay
      --from`, `source: selfplay`): its incoherent or invalid first turns become DPO rejected turns;
   2. `extract_training_data.py` over those logs;
-  3. `fine_tune.py --tier T` (SFT, then DPO when the data has pairs) for each tier, and `--tier router`;
-  4. `run_evaluation.py --compare base vN` on the tier's held-out golden cases (prompts the generator never
-     produced: `synth/exclusion.py`), writing the HTML before/after report;
-  5. `entropi adapters promote T vN` (the gate) and the router's own held-out gate.
+  3. `fine_tune.py --tier T --promote` per tier: the bare base on the tier's held-out golden cases first
+     (decide before training; prompts the generator never produced: `synth/exclusion.py`), SFT (then DPO
+     when the data has pairs), export, then the promotion gate: the candidate on the same cases (the base's
+     results are reused), general-chat loss, verdict, and the before/after HTML report in
+     `lora_adapters/T/vN/evaluation/report.html`;
+  4. `fine_tune.py --tier router --promote`: the router adapter and its own held-out gate.
 Everything lands in the project given by `--project` (default: the work dir, a throwaway git repo).
 """
 
@@ -76,7 +78,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-steps", type=int, default=None, help="cap every stage at N optimizer steps")
     parser.add_argument("--lr", type=float, default=5e-4, help="SFT learning rate")
     parser.add_argument("--router-epochs", type=int, default=2)
-    parser.add_argument("--eval-limit", type=int, default=None, help="held-out cases per tier (default all)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip-router", action="store_true")
     args = parser.parse_args(argv)
@@ -180,8 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     steps = ["--max-steps", str(args.max_steps)] if args.max_steps else []
     results: dict[str, dict] = {}
     for tier in args.tiers:
-        _run(
-            f"fine_tune {tier}",
+        code = _run(
+            f"fine_tune {tier} (baseline, SFT/DPO, gate)",
             [
                 PY,
                 str(SCRIPTS / "fine_tune.py"),
@@ -194,32 +195,14 @@ def main(argv: list[str] | None = None) -> int:
                 str(project),
                 "--config",
                 str(settings),
+                "--promote",
             ],
             timings,
+            check=False,  # exit 1: trained and registered, but the gate refused it
         )
         version = _version(project, tier)
-        limit = ["--limit", str(args.eval_limit)] if args.eval_limit else []
-        out = work / f"eval_{tier}"
-        _run(
-            f"evaluate {tier} base vs {version}",
-            [
-                PY,
-                str(SCRIPTS / "run_evaluation.py"),
-                "--project-root",
-                str(project),
-                "--tier",
-                tier,
-                "--compare",
-                "base",
-                version,
-                "--out",
-                str(out),
-                *limit,
-            ],
-            timings,
-        )
-        code = _run(f"gate {tier}", [*entropi, "adapters", "promote", tier, version], timings, check=False)
-        results[tier] = {"version": version, "promoted": code == 0, "report": str(out / "report.html")}
+        report = project / "lora_adapters" / tier / version / "evaluation" / "report.html"
+        results[tier] = {"version": version, "promoted": code == 0, "report": str(report)}
     if not args.skip_router:
         code = _run(
             "router",

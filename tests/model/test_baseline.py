@@ -14,7 +14,9 @@ pytestmark = pytest.mark.model
 def test_the_base_model_is_measured_on_the_tiers_cases(project, tmp_path):
     config = project()
     cases = gate_cases(config, "code")[:2]
-    figures = evaluate_baseline(config, tmp_path, "code", embedded_model_path(), cases=cases)
+    measured = evaluate_baseline(config, tmp_path, "code", embedded_model_path(), cases=cases)
+    figures = measured.figures
+    assert [r.case_id for r in measured.results] == [c.id for c in cases]
     assert figures["cases"] == 2 and figures["model"] == embedded_model_path().name
     passed = figures["rates"]["passed"]
     assert passed["n"] == 2 and 0.0 <= passed["rate"] <= 1.0 and passed["lo"] <= passed["rate"] <= passed["hi"]

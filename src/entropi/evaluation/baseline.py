@@ -8,16 +8,26 @@ Non-goals: comparing adapters (`compare.py`), the promotion gate (`gate.py`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from entropi.evaluation.cases import EvalCase
 from entropi.evaluation.metrics import pair_results, summarize
 from entropi.evaluation.promotion import BASE_LABEL, Evaluator, gate_cases
+from entropi.evaluation.results import CaseResult
 
 PROMPTING_ENOUGH = 0.70
 RATES = ("passed", "selected", "valid", "coherent")
+
+
+@dataclass
+class Baseline:
+    """The figures a run keeps in its manifest, and the per-case results the promotion gate can reuse."""
+
+    figures: dict[str, Any]
+    results: list[CaseResult]
 
 
 def verdict(rate: float) -> str:
@@ -39,19 +49,28 @@ def evaluate_baseline(
     limit: int | None = None,
     cases: Sequence[EvalCase] | None = None,
     evaluator: Evaluator | None = None,
-) -> dict[str, Any]:
-    """The base ``gguf`` (no adapter) on the tier's gate cases: rates with 95% CIs and the verdict."""
+    on_start: Callable[[int], None] | None = None,
+    on_result: Callable[[CaseResult], None] | None = None,
+) -> Baseline:
+    """The base ``gguf`` (no adapter) on the tier's gate cases: rates with 95% CIs and the verdict.
+
+    ``on_start(n_cases)`` and ``on_result(result)`` report progress (the default evaluator only)."""
     chosen = list(cases) if cases is not None else gate_cases(config, tier)
     if limit is not None:
         chosen = chosen[:limit]
-    if evaluator is None:
-        from entropi.evaluation.runner import evaluate_variants as evaluator
+    if on_start is not None:
+        on_start(len(chosen))
     on_base = config.model_copy(update={"model": config.model.model_copy(update={"path": gguf})})
-    results = evaluator(on_base, project_root, chosen, {BASE_LABEL: None})
+    if evaluator is None:
+        from entropi.evaluation.runner import evaluate_variants
+
+        results = evaluate_variants(on_base, project_root, chosen, {BASE_LABEL: None}, on_result=on_result)
+    else:
+        results = evaluator(on_base, project_root, chosen, {BASE_LABEL: None})
     overall = summarize(pair_results(chosen, results[BASE_LABEL]))["overall"]
     rates = {name: overall[name] for name in RATES if overall.get(name)}
     rate = (rates.get("passed") or {}).get("rate") or 0.0
-    return {
+    figures = {
         "model": gguf.name,
         "tier": tier,
         "cases": len(chosen),
@@ -59,3 +78,4 @@ def evaluate_baseline(
         "prompting_may_suffice": rate > PROMPTING_ENOUGH,
         "verdict": verdict(rate),
     }
+    return Baseline(figures, list(results[BASE_LABEL]))

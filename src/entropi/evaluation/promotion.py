@@ -22,11 +22,13 @@ from typing import Any
 from entropi.evaluation.cases import EvalCase, builtin_cases, load_cases, load_general_chat
 from entropi.evaluation.gate import GateDecision, decide, rate_of, tier_group
 from entropi.evaluation.metrics import pair_results, summarize
-from entropi.evaluation.results import CaseResult, write_results
+from entropi.evaluation.results import CaseResult, read_results, write_results
 from entropi.training import registry
 
 BASE_LABEL = "base"
 EVALUATION_DIR = "evaluation"
+BASELINE_DIR = "baseline"  # fine_tune's results for the bare base, measured before training
+BASELINE_RESULTS = "base.results.jsonl"
 
 Evaluator = Callable[[Any, Path, Sequence[EvalCase], dict[str, Path | None]], Mapping[str, list[CaseResult]]]
 """``(config, project_root, cases, {label: adapter or None}) -> {label: results}`` (`evaluate_variants`)."""
@@ -131,8 +133,12 @@ def evaluate_candidate(
     conversations: Sequence[Any] | None = None,
     evaluator: Evaluator | None = None,
     chat_loss: ChatLoss | None = None,
+    known: Mapping[str, list[CaseResult]] | None = None,
 ) -> PromotionReport:
-    """Run ``cases`` and the chat loss for ``version`` and the tier's baseline, then decide; moves nothing."""
+    """Run ``cases`` and the chat loss for ``version`` and the tier's baseline, then decide; moves nothing.
+
+    ``known`` holds results already measured on exactly ``cases`` (the bare base, from fine_tune's check
+    before training); a variant found there is not run again."""
     folder = Path(adapters_root) / tier
     if not (folder / version / registry.ADAPTER_FILE).is_file():
         raise PromotionError(f"no adapter version {folder / version} (see `entropi adapters list`)")
@@ -144,7 +150,10 @@ def evaluate_candidate(
         version: folder / version,
         baseline: folder / current if current else None,
     }
-    results = (evaluator or _default_evaluator())(config, project_root, list(cases), variants)
+    known = {label: rows for label, rows in (known or {}).items() if label in variants}
+    to_run = {label: adapter for label, adapter in variants.items() if label not in known}
+    results = dict((evaluator or _default_evaluator())(config, project_root, list(cases), to_run))
+    results.update(known)
     summaries = {label: summarize(pair_results(cases, results[label])) for label in variants}
     chats = conversations if conversations is not None else load_general_chat()
     losses = dict((chat_loss or _default_chat_loss())(config, project_root, tier, variants, chats))
@@ -158,7 +167,33 @@ def evaluate_candidate(
     )
     report = PromotionReport(tier, version, baseline, decision, summaries, losses, len(cases))
     _keep_results(folder / version / EVALUATION_DIR, results)
+    _write_ab_report(folder / version / EVALUATION_DIR, cases, results, baseline, version)
     return report
+
+
+def _write_ab_report(
+    out: Path, cases: Sequence[EvalCase], results: Mapping[str, list[CaseResult]], baseline: str, version: str
+) -> None:
+    """The before/after HTML report (``report.html``, ``compare.json``) beside the gate's verdict."""
+    from entropi.evaluation.compare import compare
+    from entropi.evaluation.report import write_report
+
+    comparison = compare(cases, results[baseline], results[version], label_a=baseline, label_b=version)
+    write_report(out, comparison)
+
+
+def baseline_results(folder: Path, cases: Sequence[EvalCase]) -> dict[str, list[CaseResult]]:
+    """fine_tune's results from before training (``<version>/baseline/``) if they cover exactly ``cases``."""
+    path = folder / BASELINE_DIR / BASELINE_RESULTS
+    if not path.is_file():
+        return {}
+    try:
+        rows = read_results(path)
+    except (OSError, ValueError):
+        return {}
+    if sorted(r.case_id for r in rows) != sorted(c.id for c in cases):
+        return {}
+    return {BASE_LABEL: rows}
 
 
 def _keep_results(out: Path, results: Mapping[str, list[CaseResult]]) -> None:
@@ -201,6 +236,8 @@ def promote_through_gate(
 ) -> PromotionReport:
     """Evaluate ``version``; promote it when the gate accepts it, or anyway with ``force`` (recorded)."""
     cases = gate_cases(config, tier, case_files)
+    folder = Path(adapters_root) / tier
+    known = {} if registry.current_version(adapters_root, tier) else baseline_results(folder / version, cases)
     report = evaluate_candidate(
         config,
         project_root,
@@ -211,6 +248,7 @@ def promote_through_gate(
         conversations=conversations,
         evaluator=evaluator,
         chat_loss=chat_loss,
+        known=known,
     )
     if report.decision.accepted or force:
         forced = not report.decision.accepted

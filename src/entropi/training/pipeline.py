@@ -31,8 +31,9 @@ STAGES_DIR = "stages"
 
 PromotionGate = Callable[[Path, str, str], bool]
 """``(adapters root, tier, version) -> became current``: decides ``promote`` once the version exists."""
-BaselineCheck = Callable[[EntropiConfig, str, BaseSpec], "dict[str, Any] | None"]
-"""``(project config, tier, base) -> figures``: the bare base on the tier's cases, before training."""
+BaselineCheck = Callable[[EntropiConfig, str, BaseSpec], Any]
+"""``(project config, tier, base) -> evaluation.baseline.Baseline | None``: the bare base on the tier's
+cases, before training; its figures go in the manifest, its results in ``<version>/baseline/``."""
 
 
 @dataclass
@@ -111,25 +112,38 @@ def evaluation_gate(entropi_config: EntropiConfig, project_root: Path, console: 
 def evaluation_baseline(project_root: Path, console: Console, limit: int | None = None) -> BaselineCheck:
     """The check `scripts/fine_tune.py` runs first: the base GGUF on the tier's cases, and its verdict."""
 
-    def run(entropi_config: EntropiConfig, tier: str, base: BaseSpec) -> dict[str, Any] | None:
+    def run(entropi_config: EntropiConfig, tier: str, base: BaseSpec) -> Any:
         from entropi.evaluation.baseline import evaluate_baseline
         from entropi.evaluation.promotion import GATE_ERRORS
 
         if base.gguf is None:
             console.print("[yellow]baseline skipped: the base has no GGUF to run in llama.cpp[/yellow]")
             return None
-        console.print(f"baseline: the bare base on the {tier} cases, before training")
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         try:
-            figures = evaluate_baseline(entropi_config, project_root, tier, base.gguf, limit=limit)
+            with Progress(*columns, console=console, transient=True) as progress:
+                bar = progress.add_task(f"baseline: bare base on the {tier} cases", total=None)
+                measured = evaluate_baseline(
+                    entropi_config,
+                    project_root,
+                    tier,
+                    base.gguf,
+                    limit=limit,
+                    on_start=lambda n: progress.update(bar, total=n),
+                    on_result=lambda _: progress.advance(bar),
+                )
         except GATE_ERRORS as exc:
             console.print(f"[yellow]baseline skipped: {exc}[/yellow]")
             return None
+        figures = measured.figures
         shown = ", ".join(
             f"{k} {v['rate']:.0%}" for k, v in figures["rates"].items() if v.get("rate") is not None
         )
         console.print(f"baseline ({figures['cases']} cases): {shown}")
         console.print(f"[bold]decision:[/bold] {figures['verdict']}")
-        return figures
+        return measured
 
     return run
 
@@ -235,7 +249,7 @@ def fine_tune(
     data = load_tier_data(_absolute(config.data, project_root), config.tier, list(config.stages))
     config = _drop_empty_stages(config, data, console)
     console.print(f"base: {base.model_id} ({base.arch}); data: {data.counts}")
-    figures = baseline(entropi_config, config.tier, base) if baseline and state.is_main_process else None
+    measured = baseline(entropi_config, config.tier, base) if baseline and state.is_main_process else None
     out_root = _absolute(config.out, project_root)
     with state.main_process_first():  # the main process creates the run; the others join it
         resume = config.resume or not state.is_main_process
@@ -274,6 +288,13 @@ def fine_tune(
     )
     seconds = time.perf_counter() - started
     training = {"backend": choice.name, "processes": state.num_processes, "seconds": round(seconds, 1)}
+    figures = None
+    if measured is not None:
+        from entropi.evaluation.promotion import BASELINE_DIR, BASELINE_RESULTS
+        from entropi.evaluation.results import write_results
+
+        write_results(work / BASELINE_DIR / BASELINE_RESULTS, measured.results)
+        figures = measured.figures
     manifest = _manifest(config, version, base, data, model, results, export, training, figures)
     registry.write_manifest(work, manifest)
     write_report(work, manifest, {stage: r.log_history for stage, r in results.items()})

@@ -128,7 +128,18 @@ def test_a_candidate_that_beats_the_base_is_promoted(project: Path, capsys):
     )
     assert _manifest(project, "v0001")["metrics"]["training"] == {"sft": {"steps": 1}}, "training kept"
     folder = root / "code" / "v0001" / "evaluation"
-    assert {p.name for p in folder.iterdir()} == {"v0001.results.jsonl", "base.results.jsonl", "gate.json"}
+    names = {p.name for p in folder.iterdir()}
+    assert {"v0001.results.jsonl", "base.results.jsonl", "gate.json", "compare.json", "report.html"} <= names
+    assert names <= {
+        "v0001.results.jsonl",
+        "base.results.jsonl",
+        "gate.json",
+        "compare.json",
+        "report.html",
+    } | {"compare.png"}
+    assert "v0001" in (folder / "report.html").read_text() and json.loads(
+        (folder / "compare.json").read_text()
+    )
     assert json.loads((folder / "gate.json").read_text())["promoted"] is True
     (event,) = registry.history(root, "code")
     assert event["version"] == "v0001" and event["previous"] is None and event["gate"]["accepted"] is True
@@ -224,3 +235,37 @@ def test_default_cases_are_the_shipped_tier_cases_plus_configured_files(project:
     assert all(c.tier == "code" and c.kind in ("model", "task") for c in cases)
     with pytest.raises(promotion.PromotionError, match="no simple cases"):
         promotion.gate_cases(config, "simple", [extra])
+
+
+def test_the_base_measured_before_training_is_reused_not_run_again(project: Path, capsys):
+    """fine_tune keeps the bare base's results in <version>/baseline/; the gate runs only the candidate."""
+    from entropi.evaluation.cases import load_cases
+    from entropi.evaluation.results import write_results
+
+    cases = [c for c in load_cases([project / "cases.jsonl"]) if c.tier == "code" and c.kind == "model"]
+    base_rows = FakeEvaluator({"base": 0.5})(None, None, cases, {"base": None})["base"]
+    folder = project / "lora_adapters" / "code" / "v0001"
+    write_results(folder / promotion.BASELINE_DIR / promotion.BASELINE_RESULTS, base_rows)
+    evaluator = FakeEvaluator({"v0001": 1.0})
+    args = _args(project, "promote", "code", "v1", "--cases", str(project / "cases.jsonl"))
+    assert (
+        adapters.cmd_promote(args, evaluator=evaluator, chat_loss=fake_chat_loss({"v0001": 2.0, "base": 2.0}))
+        == 0
+    )
+    (call,) = evaluator.calls
+    assert call["variants"] == {"v0001": folder}, "the base was not evaluated again"
+    assert (folder / "evaluation" / "base.results.jsonl").read_text().count("\n") == N_CASES
+
+
+def test_baseline_results_for_other_cases_are_not_reused(project: Path):
+    from entropi.evaluation.cases import load_cases
+    from entropi.evaluation.results import write_results
+
+    cases = [c for c in load_cases([project / "cases.jsonl"]) if c.tier == "code" and c.kind == "model"]
+    folder = project / "lora_adapters" / "code" / "v0001"
+    rows = FakeEvaluator({"base": 0.5})(None, None, cases[:-1], {"base": None})["base"]
+    write_results(folder / promotion.BASELINE_DIR / promotion.BASELINE_RESULTS, rows)
+    assert promotion.baseline_results(folder, cases) == {}
+    (folder / promotion.BASELINE_DIR / promotion.BASELINE_RESULTS).write_text("not json\n")
+    assert promotion.baseline_results(folder, cases) == {}
+    assert promotion.baseline_results(folder, cases[:-1]) == {}
