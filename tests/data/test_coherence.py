@@ -160,6 +160,11 @@ def test_evidence_is_the_sentence_the_intent_came_from():
         ("I'll read .gitignore next.", ".gitignore"),
         ("I'll read ./src/app.py now.", "./src/app.py"),
         ("Version 3.14 is fine; I'll read `setup.cfg`.", "setup.cfg"),
+        # a quoted path with spaces is read whole, not from its last space on
+        ("I'll read `my scripts/run.toml` first.", "my scripts/run.toml"),
+        ("Let me list the files in `tools (old)/`.", "tools (old)/"),
+        ('I\'ll read "data tools/notes.md".', "data tools/notes.md"),
+        ("I'll read `release notes.txt`.", "release notes.txt"),
     ],
 )
 def test_paths_are_not_confused_with_emails_or_numbers(reasoning, path):
@@ -197,3 +202,15 @@ def test_the_literal_prefilter_never_changes_which_action_is_found(monkeypatch: 
     monkeypatch.setattr(co, "_matches", lambda rule, sentence, folded: rule[0].finditer(sentence))
     assert [co._action_in(s, names) for s in sentences] == fast
     assert any(fast) and sum(f is None for f in fast) > 10  # both outcomes are exercised
+
+
+def test_a_quoted_path_with_spaces_keeps_a_gold_step_coherent():
+    reasoning = "I'll read `legacy code/app settings.toml` to see the timeout."
+    assert coherence(reasoning, (R, {"path": "legacy code/app settings.toml"})).label == "coherent"
+    assert coherence(reasoning, (R, {"path": "code/app settings.toml"})).label == "incoherent"
+
+
+def test_a_quoted_command_is_not_taken_for_a_path():
+    assert extract_intent(
+        "I'll read the output of `pytest tests/test_app.py` later; first `app.py`."
+    ).arguments.get("path") in (None, "app.py")

@@ -30,6 +30,7 @@ from entropi.data.intent_rules import (
     ALIASES,
     ARG_KEYS,
     COMMAND,
+    COMMAND_WORDS,
     CURRENT,
     DIR_WORD,
     GIT_SUBCOMMANDS,
@@ -42,6 +43,7 @@ from entropi.data.intent_rules import (
     PATHLIKE,
     QUOTED,
     SENTENCE,
+    SPACED_PATH,
     TASK,
     TIER_WORD,
 )
@@ -240,11 +242,15 @@ def _quoted(text: str) -> list[str]:
 
 
 def _looks_like_path(value: str, names: tuple[str, ...]) -> bool:
+    """A quoted value that reads as a path; one with spaces only when it is one whole (not a command)."""
+    if not value or value in names:
+        return False
+    if " " not in value:
+        return "/" in value or PATHLIKE.fullmatch(value) is not None
     return (
-        bool(value)
-        and " " not in value
-        and value not in names
-        and ("/" in value or PATHLIKE.fullmatch(value) is not None)
+        value.count(" ") <= 3
+        and value.split(" ", 1)[0] not in COMMAND_WORDS
+        and SPACED_PATH.fullmatch(value) is not None
     )
 
 

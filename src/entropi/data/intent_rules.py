@@ -96,6 +96,23 @@ PATHLIKE = re.compile(
     r"(?<![\w@/.-])((?:\.{1,2}/)?(?:[\w.-]+/)*(?:[\w-][\w.-]*\.[A-Za-z][A-Za-z0-9]{0,7}|\.[A-Za-z][\w.-]*)"
     r"|(?:[\w.-]+/)+[\w.-]*)(?![\w/@])"
 )
+# A quoted path may hold spaces (`my scripts/run.toml`): directories, then a name, or a name with an extension
+_SEG = r"[^\s/`'\"]+(?: [^\s/`'\"]+)*"
+SPACED_PATH = re.compile(rf"(?:\.{{1,2}}/)?(?:{_SEG}/)+(?:{_SEG})?|{_SEG}\.[A-Za-z][A-Za-z0-9]{{0,7}}")
+COMMAND_WORDS = (
+    "python",
+    "python3",
+    "pytest",
+    "npm",
+    "make",
+    "cargo",
+    "go",
+    "pip",
+    "uv",
+    "node",
+    "ls",
+    "cat",
+)
 DIR_WORD = re.compile(r"\b(?:the\s+)?`?([\w.-]+/?)`?\s+(?:directory|folder|dir)\b", _F)
 COMMAND = re.compile(
     r"\brun(?:ning)?\s+((?:python3?|pytest|npm|make|cargo|go|pip|uv|node|ls|cat|echo|git)\b.*?)"

@@ -53,10 +53,9 @@ CONFIG_FORMATS = ("toml", "ini", "json")
 CONFIG_NAMES = ("settings", "app_config", "service", "defaults", "options", "runtime", "deploy", "limits")
 ODD_DIRS = ("Ünïcode-notes", "x-y_z/deep/er", "tools_(old)", "data-tools", "legacy.code", "my_scripts+v2")
 SPACED_DIRS = ("my scripts", "data tools", "legacy code", "tools (old)")
-# Paths with spaces are off until the extractor's coherence rules read a quoted path with a space whole: today
-# they take the tail after the space (`my scripts/x.toml` -> `scripts/x.toml`), judge the gold incoherent and
-# build a "repair" DPO pair whose chosen call has the wrong path (docs/taxonomy.md, Known limits).
-SPACED_PATHS = False
+# Paths with spaces (a quoted `my scripts/x.toml`) are on: the extractor's coherence rules read a quoted path
+# with spaces whole (data/intent_rules.py SPACED_PATH), so gold steps naming one stay coherent.
+SPACED_PATHS = True
 
 
 class Namer:
