@@ -1,16 +1,24 @@
-"""Extraction throughput and memory: synthetic model logs of ~10 MB and ~200 MB through the real extractor.
+"""Extraction throughput and memory: synthetic model logs of ~10 MB and ~200 MB through the real extractor,
+with the streaming pass in one process and in two (`--workers 1` / `2` of the CLI), side by side in one run.
 
-    python benchmarks/bench_extract.py [--sizes 10 200] [--json]
+    python benchmarks/bench_extract.py [--sizes 10 200] [--workers 1 2] [--repeat N] [--json]
 
 Logs are written in the real format (`encode_record`), rotated at 50 MB like the agent's log: sessions of
 several queries whose context grows call by call (system prompt, file contents, tool results), with a mix of
-good, incoherent, invalid, denied and failing turns so every path of the extractor runs. Each size is
-extracted in a fresh child process; figures: MB/s of the streaming pass (read → join → label → rows →
-redact → dedup → write) by wall clock and by CPU time (steadier on a shared machine), MB/s (CPU time) of the
-model-log reader alone on the same files, reading as the pass does (`share=True`; the ceiling the pass
-sits under), total seconds (setup, pass, HF copy, reports) and the HF copy's own seconds, and the child's
-peak RSS, overall and as the streaming pass ends (the HF copy, done by `datasets` after the pass, accounts
-for most of the overall peak's growth with log size). Target: >= 50 MB/s, flat RSS.
+good, incoherent, invalid, denied and failing turns so every path of the extractor runs. Each (size, workers)
+is extracted in a fresh child process, the worker counts one after the other for each size (`--repeat`:
+that many rounds, alternating). Figures: MB/s of the streaming pass (read → join → label → rows → redact →
+dedup → write) by wall clock and by CPU time (of both processes with two: steadier on a shared machine, and
+what two processes cost), the CPU seconds of the main process and of the worker (the pass's wall clock can be
+no shorter than the larger), MB/s (CPU time) of the model-log reader alone on the same files, reading as the
+pass does (`share=True`; measured in the one-process child), total seconds (setup, pass, HF copy, reports)
+and the HF copy's own seconds, the peak RSS of the main process (overall and as the pass ends: the HF copy,
+done by `datasets` after the pass, accounts for most of the overall peak's growth with log size) and of the
+worker (forked from the main process, so much of it is pages the two share), and the 1-minute load average as
+each child starts and ends.
+
+The figure against the target (>= 50 MB/s, flat RSS) is the wall-clock MB/s of the default configuration:
+the CLI's default `--workers` (2 where there are 2 or more cores), marked `*` in the table.
 """
 
 from __future__ import annotations
@@ -192,15 +200,20 @@ def generate(directory: Path, megabytes: int, seed: int = 0) -> Path:
     return log
 
 
-def child(log: Path, out: Path) -> None:
+def child(log: Path, out: Path, workers: int) -> None:
+    import os
+
     from entropi.data import export
     from entropi.data.extract import ExtractOptions, expand_logs, extract
     from entropi.modellog import read_records
 
+    load_start = os.getloadavg()[0]
     paths = expand_logs([str(log)])
-    started = time.process_time()
-    sum(1 for _ in read_records(paths, errors=[], share=True))  # the reader alone, as the pass reads
-    reader_cpu_s = time.process_time() - started
+    reader_cpu_s = None
+    if workers == 1:  # the reader alone, as the pass reads (once per size)
+        started = time.process_time()
+        sum(1 for _ in read_records(paths, errors=[], share=True))
+        reader_cpu_s = time.process_time() - started
     pass_peak: list[float] = [0.0]
 
     def progress(done: int, total: int) -> None:  # peak RSS as the streaming pass ends (before the HF copy)
@@ -217,23 +230,60 @@ def child(log: Path, out: Path) -> None:
 
     export.save_hf = timed_save_hf  # type: ignore[assignment]
     started = time.perf_counter()
-    report = extract(paths, out, ExtractOptions(), tasks=[], progress=progress)
+    report = extract(paths, out, ExtractOptions(), tasks=[], progress=progress, workers=workers)
     total = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    result = {"report": report, "total_s": total, "reader_cpu_s": reader_cpu_s, "peak_rss_mb": peak_mb}
-    print(json.dumps({**result, "pass_peak_rss_mb": pass_peak[0], "hf_copy_s": hf_s[0]}))
+    result = {
+        "report": report,
+        "total_s": total,
+        "reader_cpu_s": reader_cpu_s,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "worker_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "pass_peak_rss_mb": pass_peak[0],
+        "hf_copy_s": hf_s[0],
+        "load": [load_start, os.getloadavg()[0]],
+    }
+    print(json.dumps(result))
+
+
+def _row(data: dict, actual: float, workers: int, default: int) -> dict:
+    inputs = data["report"]["inputs"]
+    cpu, worker_cpu = inputs["cpu_seconds"], inputs["worker_cpu_seconds"]
+    reader = data["reader_cpu_s"]
+    return {
+        "log_mb": round(actual / 1e6, 1),
+        "workers": f"{workers}{'*' if workers == default else ''}",
+        "pass_s": inputs["seconds"],
+        "wall_mb_s": inputs["mb_per_s"],
+        "cpu_mb_s": round(actual / 1e6 / cpu, 2),
+        "main_cpu_s": round(cpu - worker_cpu, 3),
+        "worker_cpu_s": round(worker_cpu, 3) if workers == 2 else None,
+        "reader_only_cpu_mb_s": round(actual / 1e6 / reader, 2) if reader else None,
+        "total_s": round(data["total_s"], 2),
+        "hf_copy_s": round(data["hf_copy_s"], 2),
+        "peak_rss_mb": round(data["peak_rss_mb"], 1),
+        "pass_peak_rss_mb": round(data["pass_peak_rss_mb"], 1),
+        "worker_peak_rss_mb": round(data["worker_peak_rss_mb"], 1) if workers == 2 else None,
+        "load_1min": "{:.2f}→{:.2f}".format(*data["load"]),
+        "sft_rows": sum(data["report"]["sft"].get("rows", {}).values()),
+        "dpo_rows": sum(data["report"]["dpo"].get("rows", {}).values()),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
+    from entropi.data.extract import default_workers
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[10, 200], help="log sizes in MB")
+    ap.add_argument("--workers", type=int, nargs="+", choices=(1, 2), default=[1, 2])
+    ap.add_argument("--repeat", type=int, default=1, help="rounds over the worker counts, per size")
     ap.add_argument("--json", action="store_true")
-    ap.add_argument("--child", nargs=2, metavar=("LOG", "OUT"), help=argparse.SUPPRESS)
+    ap.add_argument("--child", nargs=3, metavar=("LOG", "OUT", "WORKERS"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
-        child(Path(args.child[0]), Path(args.child[1]))
+        child(Path(args.child[0]), Path(args.child[1]), int(args.child[2]))
         return 0
     console = Console(stderr=True)
+    default = default_workers()
     results = []
     with tempfile.TemporaryDirectory(prefix="entropi-bench-extract-") as tmp:
         for size in args.sizes:
@@ -242,40 +292,29 @@ def main(argv: list[str] | None = None) -> int:
             log = generate(folder, size)
             actual = sum(p.stat().st_size for p in folder.iterdir())
             console.print(f"generated {actual / 1e6:.1f} MB in {len(list(folder.iterdir()))} file(s)")
-            proc = subprocess.run(
-                [sys.executable, __file__, "--child", str(log), str(Path(tmp) / f"out{size}")],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            data = json.loads(proc.stdout.strip().splitlines()[-1])
-            inputs = data["report"]["inputs"]
-            results.append(
-                {
-                    "log_mb": round(actual / 1e6, 1),
-                    "files": len(inputs["files"]),
-                    "pass_s": inputs["seconds"],
-                    "mb_per_s": inputs["mb_per_s"],
-                    "cpu_mb_per_s": round(actual / 1e6 / inputs["cpu_seconds"], 2),
-                    "reader_only_cpu_mb_per_s": round(actual / 1e6 / data["reader_cpu_s"], 2),
-                    "total_s": round(data["total_s"], 2),
-                    "hf_copy_s": round(data["hf_copy_s"], 2),
-                    "peak_rss_mb": round(data["peak_rss_mb"], 1),
-                    "pass_peak_rss_mb": round(data["pass_peak_rss_mb"], 1),
-                    "model_calls": data["report"]["calls"]["total"],
-                    "sft_rows": sum(data["report"]["sft"].get("rows", {}).values()),
-                    "dpo_rows": sum(data["report"]["dpo"].get("rows", {}).values()),
-                }
-            )
+            for _ in range(args.repeat):
+                for workers in args.workers:
+                    out = Path(tmp) / f"out{size}-{workers}"
+                    proc = subprocess.run(
+                        [sys.executable, __file__, "--child", str(log), str(out), str(workers)],
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                    )
+                    data = json.loads(proc.stdout.strip().splitlines()[-1])
+                    results.append(_row(data, actual, workers, default))
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
-    table = Table(title="extraction (streaming pass; total includes the HF copy)")
+    table = Table(
+        title="extraction: streaming pass by wall clock and CPU time (total includes the HF copy); "
+        f"target: wall_mb_s >= 50 for the default workers (*: {default} here)"
+    )
     for column in results[0]:
         table.add_column(column, justify="right")
     for row in results:
-        table.add_row(*(str(v) for v in row.values()))
-    Console(width=200).print(table)
+        table.add_row(*("-" if v is None else str(v) for v in row.values()))
+    Console(width=240).print(table)
     return 0
 
 

@@ -1,7 +1,8 @@
 """Pins the extractor's output bytes for a fixed input, so speed work cannot change what is written.
 
 The input is the benchmark's synthetic log (`benchmarks/bench_extract.py`), made deterministic by seeding the
-record ids and fixing the clock. The digests were taken with the extractor before its performance rework.
+record ids and fixing the clock. The digests were taken with the extractor before its performance rework; the
+two-process pass (`workers=2`) must give the same bytes.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ def _digests(out: Path, report: dict) -> dict[str, str]:
     return got
 
 
-def test_output_bytes_are_pinned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_output_bytes_are_pinned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
     rng = random.Random(7)
     monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=rng.getrandbits(128), version=4))
     monkeypatch.setattr(records, "datetime", _FixedClock)
@@ -61,6 +63,6 @@ def test_output_bytes_are_pinned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     logs.mkdir()
     log = _bench().generate(logs, 2, seed=3)
     options = ExtractOptions(seed=5, hf_copy=False)
-    report = extract(expand_logs([str(log)]), tmp_path / "out", options, tasks=[])
+    report = extract(expand_logs([str(log)]), tmp_path / "out", options, tasks=[], workers=workers)
     got = _digests(tmp_path / "out", report)
     assert got == GOLDEN

@@ -25,7 +25,6 @@ import numpy as np
 _WORD = re.compile(r"[^\W\d]+")  # letters and underscores: digits drop out, so numbers and counters fold
 _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _ASCII_WORDS = bytes(c if c in _WORD_BYTES else 32 for c in range(256))  # translate table: others to spaces
-MAX_WORDS = 200_000  # the word hash cache is emptied when it holds more
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 MAX_CHARS = 12_000
 
@@ -53,7 +52,6 @@ class Deduper:
         self._buckets: list[dict[bytes, int | list[int]]] = [{} for _ in range(bands)]  # per band: key → rows
         self._signatures = np.empty((64, num_perm), dtype=np.uint32)  # row i: kept row i's signature
         self._kept = 0
-        self._word_hash: dict[bytes, int] = {}
 
     def signature(self, text: str) -> np.ndarray:
         """The MinHash signature (uint32 per hash function) of the text's word shingles."""
@@ -64,12 +62,8 @@ class Deduper:
             words: list[Any] = lowered.encode("ascii").translate(_ASCII_WORDS).split() or [b""]
         else:
             words = [w.encode() for w in _WORD.findall(lowered)] or [b""]
-        known = self._word_hash
-        if len(known) > MAX_WORDS:
-            known.clear()
-        for w in set(words).difference(known):
-            known[w] = zlib.crc32(w)
-        hashes = np.fromiter(map(known.__getitem__, words), dtype=np.uint64, count=len(words))
+        # crc32 of each word as it comes: cheaper than looking words up in a cache of their hashes
+        hashes = np.fromiter(map(zlib.crc32, words), dtype=np.uint64, count=len(words))
         n = min(self.shingle, len(hashes))
         count = len(hashes) - n + 1
         with np.errstate(over="ignore"):

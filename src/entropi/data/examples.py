@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from entropi.data.labels import CallLabels
+from entropi.data.memo import MISSING, IdMemo
 from entropi.data.turns import Call, Turn, query_index
 
 _json_text = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False), built once
+_OPENAI_TOOLS: IdMemo[list[dict[str, Any]]] = IdMemo(1024)
 
 Render = Callable[..., dict[str, Any]]
 """`trl_message`, or a memoized equivalent (`messages.MessageCache.render`): (message, *, keep_reasoning)."""
@@ -68,11 +70,21 @@ def output_message(call: Call) -> dict[str, Any]:
 
 
 def openai_tools(tools: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The offered tool schemas in OpenAI shape."""
-    return [
-        dict(t) if t.get("type") == "function" and "function" in t else {"type": "function", "function": t}
-        for t in tools
-    ]
+    """The offered tool schemas in OpenAI shape; the same (read-only) list for the same schema dicts, which
+    the log reader shares between a session's records, so its written form is made once (`sink.py`)."""
+    key = tuple(tools)
+    found = _OPENAI_TOOLS.get(key)
+    if found is MISSING:
+        found = _OPENAI_TOOLS.put(
+            key,
+            [
+                dict(t)
+                if t.get("type") == "function" and "function" in t
+                else {"type": "function", "function": t}
+                for t in tools
+            ],
+        )
+    return found
 
 
 def finalize(row: dict[str, Any]) -> dict[str, Any]:

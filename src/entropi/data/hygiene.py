@@ -143,8 +143,9 @@ def redact(value: Any, counts: Counter[str] | None = None) -> Any:
 _JSON_CACHE: dict[str, tuple[str, tuple[tuple[str, int], ...]]] = {}
 
 
-def redact_json(value: Any, counts: Counter[str] | None = None) -> str:
-    """`value` redacted, as JSON text; memoized by its JSON (tool schemas repeat on every row)."""
+def redacted_json(value: Any) -> tuple[str, tuple[tuple[str, int], ...]]:
+    """`value` redacted, as JSON text, and the redactions made (kind, count); memoized by its JSON (tool
+    schemas repeat on every row)."""
     raw = json.dumps(value, ensure_ascii=False)
     hit = _JSON_CACHE.get(raw)
     if hit is None:
@@ -153,10 +154,16 @@ def redact_json(value: Any, counts: Counter[str] | None = None) -> str:
         if len(_JSON_CACHE) >= 1024:
             _JSON_CACHE.clear()
         _JSON_CACHE[raw] = hit
+    return hit
+
+
+def redact_json(value: Any, counts: Counter[str] | None = None) -> str:
+    """`value` redacted, as JSON text (`redacted_json`); `counts` gets the redactions."""
+    text, found = redacted_json(value)
     if counts is not None:
-        for kind, n in hit[1]:
+        for kind, n in found:
             counts[kind] += n
-    return hit[0]
+    return text
 
 
 def redact_row(row: dict[str, Any], counts: Counter[str] | None = None) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
 
-from entropi.agent.validation import call_key, validate_call
+from entropi.agent.validation import call_key, schema_errors, validate_call
 from entropi.config.schema import known_tools
 from entropi.data.coherence import Coherence, compile_rules, extract_intent, judge
 from entropi.data.memo import MISSING, IdMemo
@@ -134,7 +134,7 @@ def _mutating() -> frozenset[str]:
 
 @dataclass
 class _Offered:
-    """What a call's offered tool list gives the labels, worked out once per list (see `_offered`)."""
+    """What a call's offered tool list gives the labels, worked out once per list (see `offered_tools`)."""
 
     offered: dict[str, dict[str, Any]]  # tool name -> schema, as offered
     schemas: dict[str, dict[str, Any]]  # known tools, overridden by the offered ones
@@ -148,13 +148,21 @@ class _Offered:
             self.checks[name] = compile_check(self.schemas[name].get("parameters") or {"type": "object"})
         return self.checks[name]
 
+    def valid(self, name: str, arguments: Mapping[str, Any]) -> bool:
+        """`not schema_errors(schemas[name], arguments)`, by the fast check where the schema allows."""
+        check = self.check(name)
+        if check is None:
+            return not schema_errors(self.schemas[name], arguments)
+        return check(dict(arguments))
+
 
 _OFFERED: IdMemo[_Offered] = IdMemo(1024)
 
 
-def _offered(tools: list[dict[str, Any]]) -> _Offered:
-    """The `_Offered` of a tool list; memoized by the identity of its schema dicts, which the log reader
-    shares between the records of a session (read-only)."""
+def offered_tools(tools: list[dict[str, Any]]) -> _Offered:
+    """What the labels make of a call's offered tool list (`offered`: name → schema, `valid`, ...); memoized
+    by the identity of its schema dicts, which the log reader shares between the records of a session
+    (read-only)."""
     key = tuple(tools)
     found = _OFFERED.get(key)
     if found is MISSING:
@@ -188,7 +196,7 @@ def _problem(tools: _Offered, name: str, arguments: dict[str, Any], key: str, se
 def label_call(call: Call, turn: Turn, seen: set[str]) -> CallLabels:
     """Labels of one call; `seen` holds the turn's earlier call keys (duplicate detection) and is updated."""
     record = call.record
-    tools = _offered(record.tools)
+    tools = offered_tools(record.tools)
     calls = record.parsed.tool_calls
     parse_problem = _parse_problem(call)
     problem = parse_problem

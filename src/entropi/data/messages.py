@@ -6,7 +6,9 @@ memoized by the logged message's identity (the model-log reader shares a session
 records: `read_records(..., share=True)`), and `MessageCache.written` turns a row's message list into its
 written form — redacted (`hygiene.redact`), tool-call arguments as JSON text (`examples.stringify_calls`) —
 and into the list's JSON text, from per-message results made once. The redaction counts of a reused message
-are counted again for each row, as if it had been redacted there. Everything is read-only once made.
+are counted again for each row, as if it had been redacted there. Everything is read-only once made. In the
+two-process pass the worker renders and the main process writes: there the rendered messages arrive by value
+and are `adopt`ed, so each is still written once.
 Non-goals: which messages a row holds (`examples.py`, `pairs.py`), the rules of redaction (`hygiene.py`).
 """
 
@@ -53,6 +55,19 @@ class MessageCache:
             self._by_logged[key] = entry
             self._by_rendered[id(entry.rendered)] = entry
         return entry.rendered
+
+    def shared(self, message: Mapping[str, Any]) -> bool:
+        """Whether `message` is one `render` made (or `adopt` took), whose written form is made once."""
+        return id(message) in self._by_rendered
+
+    def adopt(self, message: dict[str, Any]) -> None:
+        """Take `message` as rendered (the two-process pass renders in the worker and writes here); it stays
+        until `forget` (the caller bounds how many it holds)."""
+        self._by_rendered[id(message)] = _Entry(message, message)
+
+    def forget(self, message: dict[str, Any]) -> None:
+        """Drop an adopted message."""
+        self._by_rendered.pop(id(message), None)
 
     def written(
         self, messages: list[dict[str, Any]], counts: Counter[str]

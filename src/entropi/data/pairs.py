@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +31,7 @@ from entropi.data.examples import (
     trl_message,
 )
 from entropi.data.gold import canonical, gold_step
-from entropi.data.labels import CallLabels, offered_schemas
+from entropi.data.labels import CallLabels, offered_schemas, offered_tools
 from entropi.data.turns import Call, Turn
 from entropi.inference.output_parser import THINK_CLOSE
 from entropi.tasks import Task
@@ -69,9 +69,13 @@ def prompt_key(tier: str, record_prompt: str, messages: list[dict[str, Any]]) ->
 
 
 def repaired_call(
-    intent: Intent, first: tuple[str, Mapping[str, Any]] | None, offered: Mapping[str, Mapping[str, Any]]
+    intent: Intent,
+    first: tuple[str, Mapping[str, Any]] | None,
+    offered: Mapping[str, Mapping[str, Any]],
+    valid: Callable[[str, Mapping[str, Any]], bool] | None = None,
 ) -> tuple[str, dict[str, Any]] | None:
-    """The call the reasoning named, built from its key arguments; None unless it is schema-valid."""
+    """The call the reasoning named, built from its key arguments; None unless it is schema-valid (`valid`:
+    the schema check, `not schema_errors(offered[name], args)` when not given)."""
     if intent.kind != "tool" or intent.tool not in offered:
         return None
     schema = offered[intent.tool]
@@ -82,7 +86,8 @@ def repaired_call(
     args.update({k: v for k, v in intent.arguments.items() if k in props})
     if intent.tool == "entropi.handoff" and "reason" in props and "reason" not in args:
         args["reason"] = intent.evidence
-    if schema_errors(schema, args) or judge(intent, (intent.tool, args)).label != "coherent":
+    ok = valid(intent.tool, args) if valid is not None else not schema_errors(schema, args)
+    if not ok or judge(intent, (intent.tool, args)).label != "coherent":
         return None
     return intent.tool, args
 
@@ -188,7 +193,8 @@ def _immediate(turn: Turn, labels: list[CallLabels], i: int) -> Iterator[tuple[s
         yield "user_correction", output_message(turn.calls[nxt]), turn.calls[nxt].record.record_id
     parsed = call.record.parsed
     first = (parsed.tool_calls[0].name, parsed.tool_calls[0].arguments) if parsed.tool_calls else None
-    fixed = repaired_call(lb.coherence.intent, first, offered_schemas(call.record.tools))
+    tools = offered_tools(call.record.tools)  # memoized per tool list, with its fast schema checks
+    fixed = repaired_call(lb.coherence.intent, first, tools.offered, tools.valid)
     if fixed is not None:
         chosen: dict[str, Any] = {"role": "assistant", "content": parsed.content}
         if parsed.thinking:

@@ -29,7 +29,9 @@ class Report:
     files: list[str] = field(default_factory=list)
     bytes_read: int = 0
     seconds: float = 0.0
-    cpu_seconds: float = 0.0
+    cpu_seconds: float = 0.0  # of both processes when the pass runs in two (`workers`)
+    worker_cpu_seconds: float = 0.0  # of these, the worker's
+    workers: int = 1
     read_errors: list[LogReadError] = field(default_factory=list)
     turn_errors: list[str] = field(default_factory=list)
     join: Counter[str] = field(default_factory=Counter)
@@ -94,6 +96,8 @@ class Report:
                 "bytes": self.bytes_read,
                 "seconds": round(self.seconds, 3),
                 "cpu_seconds": round(self.cpu_seconds, 3),
+                "workers": self.workers,
+                "worker_cpu_seconds": round(self.worker_cpu_seconds, 3),
                 "mb_per_s": round(self.bytes_read / 1e6 / self.seconds, 2) if self.seconds > 0 else None,
                 "records": {
                     k.removeprefix("records_"): v for k, v in self.join.items() if k.startswith("records_")

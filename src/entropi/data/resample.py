@@ -37,10 +37,13 @@ class ResamplePool:
         self._index[key] = self._good.tell()
         self._good.write(_json_text({"message": message, "record_id": record_id}) + "\n")
 
-    def defer(self, draft: PairDraft) -> None:
-        """Keep a draft (redacted) until every good turn has been seen."""
-        line = {"row": draft.row, "key": draft.prompt_key, "gold": draft.gold}
-        self._pending.write(_json_text(line) + "\n")
+    def defer(self, draft: PairDraft, row_text: str | None = None) -> None:
+        """Keep a draft (redacted) until every good turn has been seen; `row_text`: the row's JSON, when
+        the caller has it already."""
+        if row_text is None:
+            row_text = _json_text(draft.row)
+        key, gold = _json_text(draft.prompt_key), _json_text(draft.gold)
+        self._pending.write(f'{{"row": {row_text}, "key": {key}, "gold": {gold}}}\n')
 
     def resolve(self) -> Iterator[tuple[dict[str, Any] | None, str | None]]:
         """(pair row, None) for each pending draft that found a chosen, else (None, why it was skipped)."""

@@ -95,11 +95,12 @@ class FastReader:
         buf, base = self._buf, self._base
         if f is self._file and base <= start and start + need <= base + len(buf):
             return start - base
-        keep = buf[start - base :] if f is self._file and base <= start <= base + len(buf) else b""
-        want = max(need - len(keep), WINDOW)
-        f.seek(start + len(keep))
+        # The window's tail is read again rather than kept: one read from the page cache costs less than
+        # joining the tail to the next read (two large allocations and copies).
+        want = max(need, WINDOW)
+        f.seek(start)
         more = f.read(want)
-        self._buf, self._base, self._file, self._eof = keep + more, start, f, len(more) < want
+        self._buf, self._base, self._file, self._eof = more, start, f, len(more) < want
         return 0
 
     def marker_at(self, f: BinaryIO, offset: int) -> bool:
