@@ -77,22 +77,13 @@ def test_requesting_unsloth_where_it_cannot_run_says_why(monkeypatch):
 def test_torch_logprob_gives_transformers_loss_and_gradients(train_stack):
     """TRL's fused LM-head path with the torch stand-in reproduces the model's own cross-entropy."""
     import torch
-    from transformers import LlamaConfig, LlamaForCausalLM
+    from train_support import tiny_llama
     from trl.trainer.utils import add_fused_lm_head
 
     from entropi.training.backends import torch_logprob
 
     assert torch_logprob.install() == (importlib.util.find_spec("triton") is None)
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=97,
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-    )
-    model = LlamaForCausalLM(config)
+    model = tiny_llama()
     ids = torch.randint(0, 97, (2, 12))
     labels = ids.clone()
     labels[0, :5] = -100  # a masked prompt

@@ -8,23 +8,15 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 peft = pytest.importorskip("peft")
 
+from train_support import tiny_llama  # noqa: E402
+
 from entropi.training.prefix_share import shared_prefix_len, shared_prefix_loss  # noqa: E402
 
 PAD = 0
 
 
 def _model():
-    torch.manual_seed(0)
-    config = transformers.LlamaConfig(
-        vocab_size=97,
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=128,
-    )
-    model = transformers.LlamaForCausalLM(config)
+    model = tiny_llama(max_position_embeddings=128)
     model.config.use_cache = False
     lora = peft.LoraConfig(
         r=4, lora_alpha=8, lora_dropout=0.0, target_modules=["q_proj", "v_proj", "down_proj"]

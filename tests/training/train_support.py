@@ -101,3 +101,20 @@ def write_tier_data(root: Path, tier: str = "code", *, n_train: int = 6, n_eval:
     write_jsonl(folder / "dpo_train.jsonl", [dpo_row(t) for t in train])
     write_jsonl(folder / "dpo_eval.jsonl", [dpo_row(t) for t in held])
     return root
+
+
+def tiny_llama(seed: int = 0, **overrides: Any) -> Any:
+    """A randomly initialised 2-layer Llama (vocabulary 97) for fast, real forward/backward checks."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(seed)
+    shape = dict(
+        vocab_size=97,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+    )
+    return LlamaForCausalLM(LlamaConfig(**{**shape, **overrides}))
