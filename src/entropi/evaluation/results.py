@@ -92,14 +92,18 @@ def iter_results(path: Path) -> Iterator[CaseResult]:
     except OSError as exc:
         raise ResultsError(f"{path}: cannot read results ({exc.strerror or exc})") from exc
     with fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                yield CaseResult.model_validate(json.loads(line))
-            except (json.JSONDecodeError, ValidationError) as exc:
-                first = str(exc).splitlines()[0]
-                raise ResultsError(f"{path}:{number}: not a case result ({first})") from exc
+        number = 0
+        try:
+            for number, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    yield CaseResult.model_validate(json.loads(line))
+                except (json.JSONDecodeError, ValidationError) as exc:
+                    first = str(exc).splitlines()[0]
+                    raise ResultsError(f"{path}:{number}: not a case result ({first})") from exc
+        except UnicodeDecodeError as exc:
+            raise ResultsError(f"{path}:{number + 1}: not UTF-8 text ({exc.reason})") from exc
 
 
 def read_results(path: Path) -> list[CaseResult]:

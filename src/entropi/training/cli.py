@@ -55,6 +55,13 @@ def make_parser() -> argparse.ArgumentParser:
         default=None,
         help="skip evaluating the bare base on the tier's cases before training",
     )
+    parser.add_argument(
+        "--fresh-baseline",
+        dest="baseline_cache",
+        action="store_false",
+        default=None,
+        help="measure the bare base again instead of reusing its cached results",
+    )
     parser.add_argument("--project", type=Path, help="project root (default: nearest .entropi/ or .git/)")
     return parser
 
@@ -90,6 +97,8 @@ def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
             out[flag] = True
     if getattr(args, "baseline", None) is False:
         out["baseline"] = False
+    if getattr(args, "baseline_cache", None) is False:
+        out["baseline_cache"] = False
     return out
 
 
@@ -119,7 +128,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from entropi.training.pipeline import evaluation_baseline, fine_tune
 
         root = (args.project or find_project_root(Path.cwd())).resolve()
-        baseline = evaluation_baseline(root, err, config.baseline_limit) if config.baseline else None
+        baseline = (
+            evaluation_baseline(root, err, config.baseline_limit, cache=config.baseline_cache)
+            if config.baseline
+            else None
+        )
         result = fine_tune(config, project_root=root, console=err, baseline=baseline)
     except user_errors as exc:
         err.print(f"[red]fine_tune:[/red] {escape(str(exc))}", soft_wrap=True)

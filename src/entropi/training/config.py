@@ -156,6 +156,13 @@ class FineTuneConfig(BaseModel):
         ),
     )
     baseline_limit: int | None = Field(None, ge=1, description="Evaluate at most this many cases for it.")
+    baseline_cache: bool = Field(
+        True,
+        description=(
+            "Reuse the bare base's results from an earlier run with the same base GGUF, config and cases "
+            "(<project>/.entropi/cache/baseline/); false measures them again."
+        ),
+    )
     promote: bool = Field(
         False,
         description="Make the new version lora_adapters/<tier>/current if it passes the evaluation gate.",

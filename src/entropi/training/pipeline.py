@@ -109,8 +109,11 @@ def evaluation_gate(entropi_config: EntropiConfig, project_root: Path, console: 
     return run
 
 
-def evaluation_baseline(project_root: Path, console: Console, limit: int | None = None) -> BaselineCheck:
-    """The check `scripts/fine_tune.py` runs first: the base GGUF on the tier's cases, and its verdict."""
+def evaluation_baseline(
+    project_root: Path, console: Console, limit: int | None = None, *, cache: bool = True
+) -> BaselineCheck:
+    """The check `scripts/fine_tune.py` runs first: the base GGUF on the tier's cases, and its verdict
+    (``cache``: reuse the results of an earlier run on the same base, config and cases)."""
 
     def run(entropi_config: EntropiConfig, tier: str, base: BaseSpec) -> Any:
         from entropi.evaluation.baseline import evaluate_baseline
@@ -133,6 +136,7 @@ def evaluation_baseline(project_root: Path, console: Console, limit: int | None 
                     limit=limit,
                     on_start=lambda n: progress.update(bar, total=n),
                     on_result=lambda _: progress.advance(bar),
+                    cache=project_root / ".entropi" / "cache" / "baseline" if cache else None,
                 )
         except GATE_ERRORS as exc:
             console.print(f"[yellow]baseline skipped: {exc}[/yellow]")
@@ -141,6 +145,8 @@ def evaluation_baseline(project_root: Path, console: Console, limit: int | None 
         shown = ", ".join(
             f"{k} {v['rate']:.0%}" for k, v in figures["rates"].items() if v.get("rate") is not None
         )
+        if measured.reused:
+            console.print(f"baseline: reusing earlier results: {measured.reused} (--fresh-baseline)")
         console.print(f"baseline ({figures['cases']} cases): {shown}")
         console.print(f"[bold]decision:[/bold] {figures['verdict']}")
         return measured
