@@ -9,7 +9,10 @@ Stages (each a real command, timed; the first failure stops the loop):
      real agent loop (ordinary model logs, `source: synthetic`), plus labelled routing rows for every tier;
      with `--selfplay N`, N of those tasks per tier are also played by the base model (`entropi selfplay
      --from`, `source: selfplay`): its incoherent or invalid first turns become DPO rejected turns;
-  2. `extract_training_data.py` over those logs;
+     `--no-tool-share F` (0.15) makes that fraction of each tier's tasks general questions answered without a
+     tool (the `no_tool` edge), so an adapter does not learn to call a tool on every request;
+  2. `extract_training_data.py` over those logs, with `--replay-fraction F` (0.1) of each tier's SFT train
+     split drawn from the shipped general chat (`entropi.training.data.replay_chat_path()`);
   3. `fine_tune.py --tier T --promote` per tier: the bare base on the tier's held-out golden cases first
      (decide before training; prompts the generator never produced: `synth/exclusion.py`), SFT (then DPO
      when the data has pairs), export, then the promotion gate: the candidate on the same cases (the base's
@@ -72,6 +75,20 @@ def main(argv: list[str] | None = None) -> int:
         help="also play N of each tier's synthetic tasks with the base model: its bad first turns, paired "
         "with the gold ones, are the DPO data (default 0: SFT only)",
     )
+    parser.add_argument(
+        "--no-tool-share",
+        type=float,
+        default=0.15,
+        metavar="F",
+        help="fraction of each trained tier's synthetic tasks that need no tool (default 0.15)",
+    )
+    parser.add_argument(
+        "--replay-fraction",
+        type=float,
+        default=0.1,
+        metavar="F",
+        help="share of general-chat replay rows in each SFT train split (default 0.1; 0: none)",
+    )
     parser.add_argument("--router-n", type=int, default=150, help="routing rows per tier")
     parser.add_argument("--epochs", type=float, default=3.0, help="SFT epochs")
     parser.add_argument("--batch-size", type=int, default=8, help="SFT rows per step")
@@ -102,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
                 str(args.n),
                 "--seed",
                 str(args.seed),
+                "--no-tool-share",
+                str(args.no_tool_share),
                 "--play",
                 "--format",
                 "jsonl",
@@ -156,6 +175,11 @@ def main(argv: list[str] | None = None) -> int:
             timings,
         )
     data = work / "data"
+    replay: list[str] = []
+    if args.replay_fraction > 0:
+        from entropi.training.data import replay_chat_path
+
+        replay = ["--replay", str(replay_chat_path()), "--replay-fraction", str(args.replay_fraction)]
     _run(
         "extract",
         [
@@ -169,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
             *args.tiers,
             "--seed",
             str(args.seed),
+            *replay,
         ],
         timings,
     )

@@ -23,6 +23,9 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
     if args.n < 1 or args.seed < 0:
         raise CommandError("--n must be at least 1 and --seed at least 0")
+    share = args.no_tool_share
+    if share is not None and not 0.0 <= share <= 1.0:
+        raise CommandError(f"--no-tool-share must be within [0, 1], got {share}")
     tiers = list(TIERS) if args.tier == "all" else [args.tier]
     console = Console(stderr=True)
     out: Path = args.out
@@ -33,7 +36,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
     tasks = []
     try:
         for tier in tiers:
-            tasks += generate(tier, args.n, args.seed, exclusion=exclusion)
+            tasks += generate(tier, args.n, args.seed, exclusion=exclusion, no_tool_share=share)
     except GenerationError as exc:
         raise CommandError(str(exc)) from exc
     gen_s = time.perf_counter() - started
@@ -106,6 +109,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"tasks per tier (default {DEFAULT_N}, the CPU loop's subset)",
     )
     p.add_argument("--seed", type=int, default=0, help="generation seed (same seed, same tasks)")
+    p.add_argument(
+        "--no-tool-share",
+        type=float,
+        default=None,
+        metavar="F",
+        help="fraction of each tier's tasks that are no_tool edge cases (tiers with that edge; "
+        "default: the taxonomy's policy, about 2.5%%)",
+    )
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="where tasks (and model.log) go")
     p.add_argument(
         "--format", choices=("yaml", "jsonl"), default="yaml", help="DIR/tasks/<id>.yaml or DIR/tasks.jsonl"

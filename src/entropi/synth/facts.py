@@ -1,6 +1,7 @@
 """Facts the simple tier answers directly, and small computations with exact answers.
 
-`ACRONYMS`, `PORTS`, `HTTP` and `CONCEPTS` are hand-checked tables; `computation` draws an arithmetic, unit,
+`ACRONYMS`, `PORTS`, `HTTP` and `CONCEPTS` are hand-checked tables (`CONCEPTS`: the Python and git
+questions here plus the general-knowledge ones of `facts_general`); `computation` draws an arithmetic, unit,
 base or string question with its exact answer. The generator's exclusion filter drops any question that is
 too close to a held-out prompt, so a table entry that the evaluation sets also ask about is never used.
 Non-goals: facts that change over time, anything needing the repo.
@@ -9,6 +10,8 @@ Non-goals: facts that change over time, anything needing the repo.
 from __future__ import annotations
 
 import random
+
+from entropi.synth.facts_general import GENERAL
 
 ACRONYMS = {
     "API": "Application Programming Interface",
@@ -106,20 +109,15 @@ HTTP = {
     503: "Service Unavailable",
     504: "Gateway Timeout",
 }
-# (question, answer, words the answer must contain)
-CONCEPTS = (
+# (question, answer, words the answer must contain). Left out: questions the held-out cases ask
+# (def keyword, len(), git stash): the exclusion filter only sees the bare question, not its phrasings.
+CODE_CONCEPTS = (
     (
         "Is a Python list mutable",
         "Yes: a list can be changed in place (append, assign by index, remove).",
         "yes",
     ),
     ("Is a Python string mutable", "No: str is immutable; every change builds a new string.", "immutable"),
-    ("Which keyword defines a function in Python", "The keyword is `def`.", "def"),
-    (
-        "What does len() return in Python",
-        "len() returns the number of items in a container.",
-        "number of items",
-    ),
     ("What is the type of 7 / 2 in Python 3", "It is a float: 7 / 2 is 3.5.", "float"),
     ("What does 7 // 2 give in Python", "7 // 2 is floor division and gives 3.", "3"),
     (
@@ -165,11 +163,6 @@ CONCEPTS = (
         "calls itself",
     ),
     (
-        "What does `git stash` do",
-        "It shelves your uncommitted changes so you can reapply them later.",
-        "uncommitted",
-    ),
-    (
         "What is a merge conflict in git",
         "Two branches changed the same lines differently, so git cannot merge them on its own.",
         "same lines",
@@ -201,6 +194,7 @@ CONCEPTS = (
         "share",
     ),
 )
+CONCEPTS = CODE_CONCEPTS + GENERAL
 CHAT = (
     ("Hi there", "Hi! What can I help you with?", ["help"]),
     ("Good morning", "Good morning! What would you like to work on?", ["morning"]),

@@ -29,12 +29,22 @@ class GenerationError(RuntimeError):
     """The generator could not produce the requested number of distinct, held-out-disjoint tasks."""
 
 
-def generate(tier: str, n: int, seed: int = 0, *, exclusion: Exclusion | None = None) -> list[Task]:
-    """`n` distinct tasks of `tier` (see the module docstring); `exclusion` defaults to `load_exclusion()`."""
+def generate(
+    tier: str,
+    n: int,
+    seed: int = 0,
+    *,
+    exclusion: Exclusion | None = None,
+    no_tool_share: float | None = None,
+) -> list[Task]:
+    """`n` distinct tasks of `tier` (see the module docstring); `exclusion` defaults to `load_exclusion()`;
+    `no_tool_share` (None: the taxonomy's policy) is the share of `no_tool` edge draws (`taxonomy.draw`)."""
     if tier not in TIERS:
         raise ValueError(f"unknown tier {tier!r}; tiers are {', '.join(TIERS)}")
     if n < 0 or seed < 0:
         raise ValueError("n and seed must be >= 0")
+    if no_tool_share is not None and not 0.0 <= no_tool_share <= 1.0:
+        raise ValueError(f"no_tool_share must be within [0, 1], got {no_tool_share}")
     exclusion = exclusion if exclusion is not None else load_exclusion()
     rng = random.Random(f"entropi-synth:{seed}:{tier}")
     seen: set[str] = set()
@@ -46,7 +56,7 @@ def generate(tier: str, n: int, seed: int = 0, *, exclusion: Exclusion | None = 
             raise GenerationError(
                 f"{tier}: only {len(tasks)} of {n} distinct tasks after {attempts} attempts"
             )
-        coords = draw(rng, tier)
+        coords = draw(rng, tier, no_tool_share)
         local = random.Random(rng.getrandbits(64))
         draft = builder(tier, coords.what, coords.edge)(
             Ctx(

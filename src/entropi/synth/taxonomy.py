@@ -2,7 +2,9 @@
 builders can honour them. The vocabulary itself (axes and values) is `entropi.tasks.taxonomy`.
 
 About `EDGE_SHARE` (15 %) of the tasks are edge cases, spread evenly over the tier's edges; the rest are drawn
-uniformly over the tier's whats (simple: weighted), phrasings, path mention and difficulty targets.
+uniformly over the tier's whats (simple: weighted), phrasings, path mention and difficulty targets. With a
+`no_tool_share` F, a tier that has the `no_tool` edge gets it for a fraction F of its tasks, and the other
+1 - F are drawn as above from the tier's other edges (still `EDGE_SHARE` of them edge cases).
 Non-goals: building tasks (the builders), the written taxonomy (`docs/taxonomy.md`).
 """
 
@@ -51,9 +53,17 @@ def builder(tier: str, what: str, edge: str) -> Callable[[Ctx], Draft]:
     return _TIER_MODULES[tier].BUILDERS[what]
 
 
-def draw(rng: random.Random, tier: str) -> Draw:
-    """Coordinates for one task of `tier`."""
-    edge = rng.choice(TIER_EDGES[tier]) if rng.random() < EDGE_SHARE else "none"
+def draw(rng: random.Random, tier: str, no_tool_share: float | None = None) -> Draw:
+    """Coordinates for one task of `tier`; `no_tool_share` (None: the policy above) forces that fraction of
+    `no_tool` edge cases in tiers that have the edge."""
+    edges_of = TIER_EDGES[tier]
+    if no_tool_share is None or "no_tool" not in edges_of:
+        edge = rng.choice(edges_of) if rng.random() < EDGE_SHARE else "none"
+    elif rng.random() < no_tool_share:
+        edge = "no_tool"
+    else:
+        others = tuple(e for e in edges_of if e != "no_tool")
+        edge = rng.choice(others) if rng.random() < EDGE_SHARE else "none"
     whats = list(WHAT[tier])
     if edge not in ("none", *edges.BUILDERS):
         whats = [w for w in whats if edge in _TIER_MODULES[tier].EDGES[w]]
