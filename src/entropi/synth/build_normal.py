@@ -1,5 +1,9 @@
 """Builders for the normal tier: explain code, find a definition, find callers, git history, project layout.
 
+Besides functions, `explain` asks what a command-line option or a class's method does and `find_definition`
+asks where handlers are registered or where a setting is configured, in many question forms ("where is/are
+...", "what does ... return", "how is ... computed", "which module ...").
+
 Read-only questions answered after looking (normal may read, list, glob, grep, git status and git log): the
 gold's answer states facts of the generated repo and the checker looks for them in the final answer.
 Non-goals: edits (the code tier), the edge cases shared by all tiers (`edges.py`).
@@ -7,10 +11,11 @@ Non-goals: edits (the code tier), the edge cases shared by all tiers (`edges.py`
 
 from __future__ import annotations
 
+from entropi.synth.build_code import FLAGS, make_cli
 from entropi.synth.draft import Ctx, Draft, answer_has, basename, call, loc
 from entropi.synth.phrasing import Forms
 from entropi.synth.recipes import Func
-from entropi.synth.repos import Module, Project, make_project, readme
+from entropi.synth.repos import Module, Project, config_file, make_project, readme
 
 
 def _callers(ctx: Ctx, p: Project, m: Module, f: Func, count: int) -> list[str]:
@@ -30,6 +35,12 @@ def _callers(ctx: Ctx, p: Project, m: Module, f: Func, count: int) -> list[str]:
 
 
 def explain(ctx: Ctx) -> Draft:
+    if ctx.edge == "none":
+        kind = ctx.pick("function", "function", "function", "flag", "method")
+        if kind == "flag":
+            return _explain_flag(ctx)
+        if kind == "method":
+            return _explain_method(ctx)
     p = make_project(ctx.rng, ctx.namer, funcs=2)
     m, f = p.modules[0], p.modules[0].funcs[0]
     if ctx.edge == "odd_path":  # a stand-alone script in an odd folder
@@ -69,13 +80,30 @@ def explain(ctx: Ctx) -> Draft:
     mention = ctx.mention or ctx.edge in ("failing_tool", "odd_path")
     where = f" in {shown}" if mention else ""
     how = " and where is it used" if callers else ""
+    used = " and where it is used" if callers else ""
     forms = Forms(
         [
-            f"Explain what `{f.name}`{where} does{' and where it is used' if callers else ''}",
+            f"Explain what `{f.name}`{where} does{used}",
             f"Walk me through `{f.name}`{where}",
+            f"Describe what `{f.name}`{where} returns{used}",
+            f"Tell me how `{f.name}`{where} computes its result{used}",
+            f"Summarize the behaviour of `{f.name}`{where}{used}",
         ],
-        [f"What does `{f.name}`{where} do{how}?", f"How does `{f.name}`{where} work{how}?"],
-        [f"{f.name}{where}?? what does it do", f"explain {f.name}{where}"],
+        [
+            f"What does `{f.name}`{where} do{how}?",
+            f"How does `{f.name}`{where} work{how}?",
+            f"What does `{f.name}`{where} return{how}?",
+            f"How is {HOW[f.recipe]} in `{f.name}`{where}{how}?",
+            f"What is `{f.name}`{where} for{how}?",
+            f"What happens when I call `{f.name}`{where}{how}?",
+            f"Can you explain `{f.name}`{where}{how}?",
+        ],
+        [
+            f"{f.name}{where}?? what does it do",
+            f"explain {f.name}{where}",
+            f"what's {f.name}{where} do",
+            f"{f.name}{where} returns what?",
+        ],
         p.package or m.stem,
         [f"{f.name}?", f"explain {f.name}"],
     )
@@ -89,6 +117,12 @@ def explain(ctx: Ctx) -> Draft:
 
 
 def find_definition(ctx: Ctx) -> Draft:
+    if ctx.edge == "none":
+        kind = ctx.pick("function", "function", "registry", "setting")
+        if kind == "registry":
+            return _find_registry(ctx)
+        if kind == "setting":
+            return _find_setting(ctx)
     p = make_project(ctx.rng, ctx.namer, modules=ctx.rng.randint(1, 2), funcs=2)
     m = ctx.rng.choice(p.modules)
     f = ctx.rng.choice(m.funcs)
@@ -113,9 +147,24 @@ def find_definition(ctx: Ctx) -> Draft:
         [
             f"Find where `{f.name}` is defined{within}{more}",
             f"Show me the definition of `{f.name}`{within}{more}",
+            f"Locate `{f.name}`{within}{more}",
+            f"Point me to the file that defines `{f.name}`{within}{more}",
+            f"Tell me which module contains `{f.name}`{within}{more}",
         ],
-        [f"Where is `{f.name}` defined{within}{more}?", f"Which file defines {f.name}{within}{more}?"],
-        [f"where is {f.name} defined{within}", f"def of {f.name}?"],
+        [
+            f"Where is `{f.name}` defined{within}{more}?",
+            f"Which file defines {f.name}{within}{more}?",
+            f"Which module contains `{f.name}`{within}{more}?",
+            f"Where does `{f.name}` live{within}{more}?",
+            f"In which file is `{f.name}` declared{within}{more}?",
+            f"Where can I find the code of `{f.name}`{within}{more}?",
+        ],
+        [
+            f"where is {f.name} defined{within}",
+            f"def of {f.name}?",
+            f"{f.name} defined where?",
+            f"which module has {f.name}{within}",
+        ],
         p.package or m.stem,
         [f"where {f.name}?"],
     )
@@ -141,15 +190,235 @@ def find_callers(ctx: Ctx) -> Draft:
         answer += f" Each passes {f.cases[0][0]}."
     where = loc(ctx, m.path, prefix=" from ")
     forms = Forms(
-        [f"List every Python file that calls `{f.name}`{where}", f"Find all callers of `{f.name}`{where}"],
-        [f"Which files call `{f.name}`{where}?", f"Who calls {f.name}{where}, and from which files?"],
-        [f"callers of {f.name}?", f"who uses {f.name}{where}"],
+        [
+            f"List every Python file that calls `{f.name}`{where}",
+            f"Find all callers of `{f.name}`{where}",
+            f"Show me where `{f.name}`{where} is used",
+            f"Tell me which modules import and call `{f.name}`{where}",
+        ],
+        [
+            f"Which files call `{f.name}`{where}?",
+            f"Who calls {f.name}{where}, and from which files?",
+            f"Where is `{f.name}`{where} used?",
+            f"What calls `{f.name}`{where}?",
+            f"Which modules import `{f.name}`{where} and call it?",
+        ],
+        [f"callers of {f.name}?", f"who uses {f.name}{where}", f"usages of {f.name}{where}?"],
         p.package or m.stem,
         [f"{f.name} callers"],
     )
     note = "a very short request" if ctx.edge == "short_input" else None
     checker = [answer_has(*[basename(c) for c in callers])]
     return Draft(forms, files, calls, answer, checker, "find", edge_note=note)
+
+
+HOW = {
+    "clamp": "the value kept within its bounds",
+    "mean": "the average computed",
+    "percent": "the percentage worked out",
+    "last_items": "the tail of the list picked",
+    "discount": "the reduced price computed",
+    "word_count": "the number of words counted",
+    "fahrenheit": "the temperature converted",
+    "in_range": "the range check done",
+    "chunks": "the list split into chunks",
+    "normalize": "the name cleaned up",
+    "total": "the total computed",
+}  # "How is <this> in `f`?" per recipe
+CLASS_SUFFIXES = ("Report", "Calculator", "Record", "Summary", "Model")
+METHODS = ("result", "compute", "evaluate", "calculate", "value")
+MODEL_STEMS = ("objects", "entities", "domain", "model", "records_api", "wrappers")
+REGISTRY_KINDS = (
+    "handlers",
+    "commands",
+    "plugins",
+    "exporters",
+    "validators",
+    "hooks",
+    "actions",
+    "converters",
+)
+REGISTRY_STEMS = ("registry", "dispatch", "wiring", "catalog", "registrations", "plugin_table")
+SECTIONS = ("server", "cache", "worker", "limits", "http", "queue", "sync", "storage")
+KEYS = ("timeout", "retries", "port", "max_items", "workers", "interval_s", "batch_size", "max_connections")
+
+
+def _explain_flag(ctx: Ctx) -> Draft:
+    """What a command-line option of the project's report command does."""
+    p = make_project(ctx.rng, ctx.namer, funcs=2, package=True)
+    flags = ctx.rng.sample(sorted(FLAGS), ctx.rng.randint(2, 3))
+    cli = make_cli(ctx, p, flags)
+    name = ctx.pick(*flags)
+    flag = FLAGS[name]
+    usage = " ".join(f"[--{f}{' ' + FLAGS[f].takes if FLAGS[f].takes else ''}]" for f in flags)
+    p.extra["README.md"] = readme(p) + f"\nThe report: `python -m {cli.module} {usage}`.\n"
+    files = p.files()
+    files[cli.path] = cli.source()
+    calls = [] if ctx.mention else [call("filesystem.grep", pattern=f"--{name}")]
+    calls.append(call("filesystem.read_file", path=cli.path))
+    if ctx.difficulty != "easy":
+        calls.append(call("filesystem.read_file", path="README.md"))
+    if ctx.difficulty == "hard":
+        calls.insert(0, call("filesystem.list_directory", path=p.package))
+    answer = (
+        f"`--{name}` (in {cli.path}) {flag.effect}. Without it, `python -m {cli.module}` prints every row "
+        "of ROWS as `name: value`, in order."
+    )
+    where = f" in {cli.path}" if ctx.mention else ""
+    cmd = f"`python -m {cli.module}`"
+    forms = Forms(
+        [
+            f"Explain what the `--{name}` option{where} does",
+            f"Tell me what `--{name}` does to the output of {cmd}",
+            f"Describe the `--{name}` flag{where}",
+        ],
+        [
+            f"What does the `--{name}` option{where} do?",
+            f"What happens when I pass `--{name}` to {cmd}?",
+            f"How is `--{name}` handled{where}?",
+            f"What is the `--{name}` flag{where} for?",
+            f"What does `--{name}` change in the output of {cmd}?",
+        ],
+        [f"--{name}{where}?", f"what's --{name} for", f"{cmd} --{name} meaning?"],
+        p.package,
+        [f"--{name}?"],
+    )
+    checker = [answer_has(*[list(e) for e in flag.must])]
+    path = "with_path" if ctx.mention else "no_path"
+    return Draft(forms, files, calls, answer, checker, "read", path=path)
+
+
+def _explain_method(ctx: Ctx) -> Draft:
+    """What a method of a small class returns (it delegates to one of the project's functions)."""
+    p = make_project(ctx.rng, ctx.namer, funcs=2)
+    m, f = p.modules[0], p.modules[0].funcs[0]
+    cls = f"{(f.noun or p.nouns[0]).capitalize()}{ctx.pick(*CLASS_SUFFIXES)}"
+    method = ctx.pick(*METHODS)
+    stem = ctx.namer._fresh(MODEL_STEMS)
+    path = f"{p.package}/{stem}.py" if p.package else f"{stem}.py"
+    params = [a.strip() for a in f.params.split(",")]
+    p.extra[path] = (
+        f'"""{p.domain.capitalize()} objects."""\n\nfrom {m.import_name} import {f.name}\n\n\n'
+        f'class {cls}:\n    """Holds the inputs of {f.name}."""\n\n    def __init__(self, {f.params}):\n'
+        + "".join(f"        self.{a} = {a}\n" for a in params)
+        + f"\n    def {method}(self):\n        return {f.name}({', '.join('self.' + a for a in params)})\n"
+    )
+    files = p.files()
+    calls = [] if ctx.mention else [call("filesystem.grep", pattern=f"class {cls}")]
+    calls += [call("filesystem.read_file", path=path), call("filesystem.read_file", path=m.path)]
+    test = p.test_path(m)
+    args, expected = f.cases[0]
+    answer = (
+        f"`{cls}.{method}()` (in {path}) calls `{f.name}` from {m.path} with the values given to the "
+        f"constructor: it {f.spec}."
+    )
+    if ctx.difficulty != "easy" and test in files:
+        calls.append(call("filesystem.read_file", path=test))
+        answer += f" For example, `{cls}({args}).{method}()` gives {expected}."
+    where = f" in {path}" if ctx.mention else ""
+    forms = Forms(
+        [
+            f"Explain what `{cls}.{method}`{where} returns",
+            f"Tell me what `{cls}.{method}()`{where} does",
+            f"Walk me through the `{method}` method of `{cls}`{where}",
+        ],
+        [
+            f"What does `{cls}.{method}()`{where} return?",
+            f"What does the `{method}` method of `{cls}`{where} do?",
+            f"How is the result of `{cls}.{method}` computed{where}?",
+            f"What do I get back from `{cls}.{method}()`{where}?",
+        ],
+        [f"{cls}.{method}() returns?", f"what does {cls}.{method} do{where}"],
+        p.package or m.stem,
+        [f"{cls}.{method}?"],
+    )
+    checker = [answer_has(f.name, *[list(e) for e in f.explain])]
+    mention = "with_path" if ctx.mention else "no_path"
+    return Draft(forms, files, calls, answer, checker, "read", path=mention)
+
+
+def _find_registry(ctx: Ctx) -> Draft:
+    """Where the project's handlers (commands, plugins, ...) are registered."""
+    p = make_project(ctx.rng, ctx.namer, funcs=2)
+    m = p.modules[0]
+    kind = ctx.pick(*REGISTRY_KINDS)
+    table = kind.upper()
+    stem = ctx.namer._fresh(REGISTRY_STEMS)
+    path = f"{p.package}/{stem}.py" if p.package else f"{stem}.py"
+    keys = [(f.recipe.replace("_", "-"), f.name) for f in m.funcs]
+    p.extra[path] = (
+        f'"""Which function serves which {kind[:-1]} name."""\n\n'
+        f"from {m.import_name} import {', '.join(name for _, name in keys)}\n\n{table} = {{}}\n\n\n"
+        f'def register(name, func):\n    """Make func the {kind[:-1]} called name."""\n'
+        f"    {table}[name] = func\n\n\n" + "".join(f'register("{key}", {name})\n' for key, name in keys)
+    )
+    files = p.files()
+    calls = [call("filesystem.grep", pattern="register\\(")]
+    if ctx.difficulty != "easy":
+        calls.append(call("filesystem.read_file", path=path))
+    if ctx.difficulty == "hard":
+        calls.append(call("filesystem.read_file", path=m.path))
+    listed = ", ".join(f'"{key}" → `{name}`' for key, name in keys)
+    answer = (
+        f"The {kind} are registered in {path}: `register(name, func)` puts each into `{table}` ({listed})."
+    )
+    within = f" in the {p.package} package" if ctx.mention and p.package else ""
+    forms = Forms(
+        [
+            f"Find where the {kind} are registered{within}",
+            f"Show me where new {kind} get registered{within}",
+            f"Tell me which module registers the {kind}{within}",
+        ],
+        [
+            f"Where are the {kind} registered{within}?",
+            f"Which file registers the {kind}{within}?",
+            f"Where is the `{table}` table filled in{within}?",
+            f"How are the {kind} registered{within}, and where?",
+        ],
+        [f"where are {kind} registered{within}", f"{kind} registry{within}?", f"{table} filled where?"],
+        p.package or m.stem,
+    )
+    checker = [answer_has(basename(path), [table, "register"])]
+    mention = "with_path" if within else "no_path"
+    return Draft(forms, files, calls, answer, checker, "find", path=mention)
+
+
+def _find_setting(ctx: Ctx) -> Draft:
+    """Where a setting is configured, and its value."""
+    p = make_project(ctx.rng, ctx.namer, funcs=2)
+    stem, fmt = ctx.namer.config()
+    folder = ctx.pick("", "config", "conf", "etc")
+    path = f"{folder}/{stem}.{fmt}" if folder else f"{stem}.{fmt}"
+    section, keys = ctx.pick(*SECTIONS), ctx.rng.sample(KEYS, 3)
+    values: dict[str, int | str] = {k: ctx.rng.randint(2, 90) for k in keys}
+    values["name"] = p.domain
+    key = keys[0]
+    p.extra[path] = config_file(fmt, section, values)
+    p.extra["README.md"] += f"\nSettings live in `{path}`.\n"
+    files = p.files()
+    calls = [call("filesystem.grep", pattern=key), call("filesystem.read_file", path=path)]
+    if ctx.difficulty != "easy":
+        calls.insert(0, call("filesystem.read_file", path="README.md"))
+    if ctx.difficulty == "hard":
+        calls.insert(0, call("filesystem.list_directory"))
+    answer = f"`{key}` is configured in {path}, in the [{section}] section; it is set to {values[key]}."
+    forms = Forms(
+        [
+            f"Find where `{key}` is configured",
+            f"Show me where the {section} {key} is set",
+            f"Tell me which file sets `{key}` and to what",
+        ],
+        [
+            f"Where is `{key}` configured?",
+            f"Which file sets the {section} {key}?",
+            f"Where do I change the {key} setting?",
+            f"What is `{key}` set to, and where?",
+        ],
+        [f"where is {key} set?", f"{key} config location?", f"{section}.{key} defined where"],
+        p.package or p.modules[0].stem,
+    )
+    checker = [answer_has(basename(path), str(values[key]))]
+    return Draft(forms, files, calls, answer, checker, "find", path="no_path")
 
 
 COMMIT_VERBS = ("Tidy", "Document", "Simplify", "Tune", "Comment", "Polish", "Clarify", "Touch up")
@@ -182,10 +451,15 @@ def git_history(ctx: Ctx) -> Draft:
         if not ctx.mention:
             calls.insert(0, call("filesystem.grep", pattern=f"def {fa.name}"))
         forms = Forms(
-            [f"Tell me which commit last changed {where}", f"Find the last commit that touched {where}"],
+            [
+                f"Tell me which commit last changed {where}",
+                f"Find the last commit that touched {where}",
+                f"Show me the most recent commit that modified {where}",
+            ],
             [
                 f"According to git, what was the last commit to change {where}?",
                 f"Which commit last modified {where}?",
+                f"What was the latest commit touching {where}?",
             ],
             [f"last commit on {where}?", f"git: who last touched {where}"],
             p.package or a.stem,
@@ -208,10 +482,12 @@ def git_history(ctx: Ctx) -> Draft:
             [
                 f"Tell me which files I changed{within} since the last commit{more}",
                 f"List my uncommitted changes{within}{more}",
+                f"Show me what I haven't committed yet{within}{more}",
             ],
             [
                 f"Which files have I modified{within} since the last commit{more}?",
                 f"What is uncommitted{within} right now{more}?",
+                f"Do I have uncommitted changes{within}, and in which files{more}?",
             ],
             [f"uncommitted changes{within}?", f"git status{within}?"],
             p.package or a.stem,
@@ -243,9 +519,20 @@ def layout(ctx: Ctx) -> Draft:
         [
             f"Give me an overview of how this project is organised{where}",
             f"Describe the layout of the repo{where}",
+            f"Give me a quick tour of the repository{where}",
+            f"Summarize how the code and the tests are laid out{where}",
         ],
-        [f"How is this codebase structured{where}?", f"What's in this repository and where{where}?"],
-        [f"project layout?{where}", f"repo structure{where}"],
+        [
+            f"How is this codebase structured{where}?",
+            f"What's in this repository and where{where}?",
+            f"Which folders hold the code and which the tests{where}?",
+            f"What does the directory structure look like{where}?",
+        ],
+        [
+            f"project layout?{where}",
+            f"repo structure{where}",
+            f"where's the code, where are the tests{where}?",
+        ],
         f"the {p.package} package",
     )
     checker = [answer_has(p.package, basename(a.path), "test")]

@@ -80,9 +80,19 @@ def investigate(ctx: Ctx) -> Draft:
         [
             f"Investigate why {symptom}{run}; find the cause but don't change any code yet",
             f"Find out why {symptom}{run}. Don't fix it yet, just explain the cause",
+            f"Track down why {symptom}{run}; only find the cause, no changes yet",
+            f"Debug why {symptom}{run} and explain the root cause, but leave the code as it is",
+            f"Figure out the root cause: {symptom}{run}. Don't change anything yet",
         ],
-        [f"Why does {asked}{run}? Find the cause but don't touch the code yet."],
-        [f"{f.name} wrong result{where}, why? no fix yet", f"debug {f.name}: got {got}, want {expected}"],
+        [
+            f"Why does {asked}{run}? Find the cause but don't touch the code yet.",
+            f"Can you dig into why {symptom}{run}? Explain the cause; no fix yet.",
+        ],
+        [
+            f"{f.name} wrong result{where}, why? no fix yet",
+            f"debug {f.name}: got {got}, want {expected}",
+            f"debug {f.name}{where}: root cause only, no fix",
+        ],
         p.package,
         [f"why is {f.name} wrong?"],
     )
@@ -122,9 +132,19 @@ def plan(ctx: Ctx) -> Draft:
             f"Plan how to add `{g.name}({g.params})`{where} (it {g.spec}). Make a todo list first and don't "
             "edit anything yet",
             f"Write a todo plan for adding `{g.name}`{where}, which {g.spec}, before any code changes",
+            f"Draft a step-by-step plan for adding `{g.name}`{where} (it {g.spec}); no edits yet",
+            f"Break adding `{g.name}({g.params})`{where} down into a todo list before touching any code",
         ],
-        [f"How would you add `{g.name}`{where}, which {g.spec}? Plan it as a todo list first; no edits yet."],
-        [f"plan: add {g.name}{where}, no edits", f"todo plan for {g.name}{where}"],
+        [
+            f"How would you add `{g.name}`{where}, which {g.spec}? "
+            "Plan it as a todo list first; no edits yet.",
+            f"What steps would adding `{g.name}`{where} take? It {g.spec}. Make a todo list, don't edit yet.",
+        ],
+        [
+            f"plan: add {g.name}{where}, no edits",
+            f"todo plan for {g.name}{where}",
+            f"steps to add {g.name}{where}? plan only",
+        ],
         p.package,
         [f"plan {g.name}"],
     )
@@ -176,9 +196,14 @@ def audit(ctx: Ctx) -> Draft:
         [
             f"Audit the code{within} for {label} and list every file that has them",
             f"Go through every module{within} and report all {label}",
+            f"Scan the whole code base{within} for {label} and report each file; change nothing",
+            f"Check every module{within} for {label} and list what you find",
         ],
-        [f"Which files{within} still contain {label}? Check all of them."],
-        [f"find all {label}{within}", f"{label}{within}? list them"],
+        [
+            f"Which files{within} still contain {label}? Check all of them.",
+            f"Are there any {label} left{within}? Go through all the files.",
+        ],
+        [f"find all {label}{within}", f"{label}{within}? list them", f"audit {label}{within}"],
         p.package,
         [f"{pattern.rstrip(chr(92) + '(')}s?"],
     )

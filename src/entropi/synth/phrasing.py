@@ -33,6 +33,12 @@ _POLITE = (
     "Hi! Can you {l}? Thank you.",
     "When you have a moment, could you {l}? Much appreciated.",
     "I'd be grateful if you could {l}.",
+    "Can you {l}, please?",
+    "Hey, could you {l} when you get a chance?",
+    "Mind if I ask you to {l}? Thanks a lot.",
+    "Pls {l}, thx",
+    "If it's not too much trouble, {l}.",
+    "I need your help: please {l}.",
 )
 _OPENERS = (
     "I'm working on {topic} and ran into something.",
@@ -40,12 +46,17 @@ _OPENERS = (
     "We are cleaning up {topic} before a release next week.",
     "I've been going back and forth on this in {topic} for a while now.",
     "Quick context: a colleague handed {topic} over to me yesterday.",
+    "So I just cloned {topic} and I'm trying to find my way around it.",
+    "This is for {topic}, our internal tool at work.",
+    "Context: {topic} runs in production and I'm the only one maintaining it.",
 )
 _CLOSERS = (
     "Keep it simple and tell me what you found.",
     "Let me know when you're done and what you did.",
     "Please be thorough but keep the answer short.",
     "No rush, but I'd like to understand the result.",
+    "Thanks in advance!",
+    "A short summary at the end is enough.",
 )
 _NON_NATIVE = (
     "Please can you {l}?",
@@ -54,6 +65,8 @@ _NON_NATIVE = (
     "Is possible to {l}? Thanks in advance.",
     "Hello, please {l}, for me it is not working good.",
     "Can you help me to {l}? I try but not success.",
+    "Please you {l}, thank you very much.",
+    "I need to {l}, how can you do it for me?",
 )
 _ARTICLE = re.compile(r"\b(the|a|an) (?=[a-z])", re.IGNORECASE)
 _QUOTED = re.compile(r'"[^"]*"|`[^`]*`')
