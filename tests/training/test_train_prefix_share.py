@@ -10,7 +10,7 @@ peft = pytest.importorskip("peft")
 
 from train_support import tiny_llama  # noqa: E402
 
-from entropi.training.prefix_share import shared_prefix_len, shared_prefix_loss  # noqa: E402
+from entropi.training.prefix_share import prefix_groups, shared_prefix_len, shared_prefix_loss  # noqa: E402
 
 PAD = 0
 
@@ -89,3 +89,50 @@ def test_the_prefix_stops_before_the_first_target_and_at_the_first_difference():
     )
     differ = _batch([], [[1, 2, 3], [4, 5, 6]], [1, 1])
     assert shared_prefix_len(differ["input_ids"], differ["attention_mask"], differ["labels"]) == 0
+
+
+def _mixed_batch():
+    """Two rows on one 40-token prompt, one row on another, and a short row alone (a replay chat row)."""
+    tools, other = list(range(5, 45)), list(range(45, 85))
+    rows = [
+        [*tools, 50, 51, 52],
+        [*other, 86, 87, 88, 89],
+        [*tools, 70, 71, 72, 73, 74],
+        [90, 91, 92, 93],
+    ]
+    width = max(map(len, rows))
+    ids = torch.full((len(rows), width), PAD)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    labels = torch.full((len(rows), width), -100)
+    for i, (row, n) in enumerate(zip(rows, [2, 3, 4, 2], strict=True)):
+        ids[i, : len(row)] = torch.tensor(row)
+        mask[i, : len(row)] = 1
+        labels[i, len(row) - n : len(row)] = torch.tensor(row[len(row) - n :])
+    return {"input_ids": ids, "attention_mask": mask, "labels": labels}
+
+
+def test_a_mixed_batch_is_grouped_by_prefix_with_the_plain_loss_and_gradients():
+    model = _model()
+    batch = _mixed_batch()
+    groups = prefix_groups(batch["input_ids"], batch["attention_mask"], batch["labels"])
+    assert groups == [([0, 2], 40), ([1], 0), ([3], 0)]
+
+    plain = model(**batch).loss
+    plain.backward()
+    plain_grads = _grads(model)
+
+    grouped, stats = shared_prefix_loss(model, batch)
+    grouped.backward()
+    grouped_grads = _grads(model)
+
+    assert int(stats["targets"]) == 11
+    assert torch.allclose(grouped, plain, atol=1e-5), (float(grouped), float(plain))
+    for name, grad in plain_grads.items():
+        assert torch.allclose(grouped_grads[name], grad, atol=1e-5, rtol=1e-4), name
+
+
+def test_a_batch_sharing_its_whole_prompt_is_one_group():
+    batch = _batch(list(range(5, 45)), [[50, 51, 52], [60, 61, 62]], [2, 2])
+    assert prefix_groups(batch["input_ids"], batch["attention_mask"], batch["labels"]) == [([0, 1], 40)]
+    alone = _batch(list(range(5, 45)), [[50, 51, 52]], [2])
+    assert prefix_groups(alone["input_ids"], alone["attention_mask"], alone["labels"]) == [([0], 0)]

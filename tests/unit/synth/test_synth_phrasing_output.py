@@ -76,6 +76,7 @@ def test_selfplay_plays_the_tasks_synth_wrote(tmp_path: Path, capsys) -> None:
     assert main(argv) == 0
     results = json.loads(capsys.readouterr().out)
     assert len(results) == 2 and all(r["passed"] for r in results)
-    assert {r["task_id"] for r in results} <= {json.loads(line)["id"] for line in (out / "tasks.jsonl").open()}
+    written = {json.loads(line)["id"] for line in (out / "tasks.jsonl").open()}
+    assert {r["task_id"] for r in results} <= written
     assert main([*common, "selfplay", "--from", str(tmp_path / "nowhere"), "--solver", "reference"]) == 2
     assert "no tasks.jsonl or tasks/" in capsys.readouterr().err
