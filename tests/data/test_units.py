@@ -14,7 +14,7 @@ from entropi.data.coherence import Intent, coherence
 from entropi.data.dedup import Deduper
 from entropi.data.gold import gold_outputs, gold_reasoning, gold_step
 from entropi.data.labels import label_turn
-from entropi.data.pairs import normalized, repaired_call
+from entropi.data.pairs import normalized, prompt_key, repaired_call
 from entropi.data.replay import ReplayError, iter_replay, replay_count, sample
 from entropi.data.turns import TurnJoiner, join_turns
 from entropi.inference.output_parser import parse_output
@@ -297,3 +297,12 @@ def test_turns_closed_by_a_later_turn_close_in_the_order_they_are_open():
     closed = joiner.feed(call("s", 2))  # closes s/1 and s/0, in the order they were opened
     assert [(t.session_id, t.turn_index) for t in closed] == [("s", 1), ("s", 0)]
     assert [(t.session_id, t.turn_index) for t in joiner.finish()] == [("t", 0), ("s", 2)]
+
+
+def test_a_gold_turn_and_a_model_turn_on_the_same_conversation_share_a_prompt_key():
+    # The reference solver logs no rendered prompt and the llama.cpp runtime does: the key is the
+    # conversation, so a self-play turn can be paired with the gold turn for its prompt.
+    messages = [{"role": "system", "content": "You are entropi."}, {"role": "user", "content": "plan it"}]
+    assert prompt_key("thinking", messages) == prompt_key("thinking", [dict(m) for m in messages])
+    assert prompt_key("thinking", messages) != prompt_key("code", messages)
+    assert prompt_key("thinking", messages) != prompt_key("thinking", messages[:1])

@@ -71,7 +71,7 @@ class TurnBuilder:
                 why = "tier_not_selected" if cand.tier not in self.tiers else cand.skip or "unknown"
                 skips[why] = skips.get(why, 0) + 1
         rows.goods = [
-            (prompt_key(c.tier, c.record.prompt, c.record.messages), output_message(c), c.record.record_id)
+            (prompt_key(c.tier, c.record.messages), output_message(c), c.record.record_id)
             for c, lb in zip(turn.calls, labels, strict=True)
             if lb.good and c.tier in self.tiers
         ]

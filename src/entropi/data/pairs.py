@@ -60,9 +60,10 @@ def normalized(message: Mapping[str, Any]) -> str:
     return json.dumps([fold(message.get("reasoning_content")), fold(message.get("content")), calls])
 
 
-def prompt_key(tier: str, record_prompt: str, messages: list[dict[str, Any]]) -> str:
-    """Identity of a prompt: the rendered prompt text when logged, else the messages."""
-    text = record_prompt or json.dumps(messages, sort_keys=True, ensure_ascii=False)
+def prompt_key(tier: str, messages: list[dict[str, Any]]) -> str:
+    """Identity of a prompt: the tier and the conversation the model was given. Not the rendered prompt text:
+    the reference solver logs none, and its gold turn must meet the model's turn on the same prompt."""
+    text = json.dumps(messages, sort_keys=True, ensure_ascii=False)
     digest = hashlib.sha256(tier.encode("utf-8", "replace") + b"\x00")  # sha256: 2.5x blake2b's speed here
     digest.update(text.encode("utf-8", "replace"))
     return digest.hexdigest()[:32]
@@ -160,7 +161,7 @@ def pair_drafts(
                 )
                 break
         else:
-            key = prompt_key(call.tier, call.record.prompt, call.record.messages)
+            key = prompt_key(call.tier, call.record.messages)
             yield PairDraft(row, key, _gold_chosen(turn, labels, i, task))
 
 
